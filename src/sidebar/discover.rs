@@ -1,0 +1,1 @@
+//! Sidebar discovery in a live browser session.
