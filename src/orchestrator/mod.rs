@@ -1,0 +1,571 @@
+//! Orchestration: gather every item first, then scrape them concurrently.
+//!
+//! This is the only place that decides how many items run at once. A semaphore with
+//! `behavior.max_concurrent_tasks` permits bounds the workers; a permit is acquired before a task
+//! is spawned and moved into it, so it is released exactly when the task ends, however it ends.
+//! Each task leases its own browser session from the [`SessionPool`] and never shares it.
+
+pub mod plan;
+pub mod shutdown;
+pub mod worker;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::browser::{Backend, BrowserError, PoolStats, SessionPool, WebDriverBackend};
+use crate::config::{Config, SessionMode};
+use crate::page::PageContext;
+use crate::progress::Progress;
+use crate::sidebar::discover::{self, DiscoverError};
+use crate::sidebar::{cache, SidebarTree};
+use crate::storage::{self, StorageError};
+
+pub use plan::{Plan, WorkItem};
+pub use shutdown::{Shutdown, ShutdownTrigger};
+use worker::ItemError;
+
+/// Why a run could not proceed at all (item failures are not run errors: they are reported).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot save the sidebar structure: {0}")]
+    Cache(String),
+    #[error("interrupted before the sidebar was read")]
+    Interrupted,
+}
+
+/// Per-run choices from the command line that are not configuration.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Re-scrape and overwrite existing files.
+    pub force: bool,
+    /// Only the first N items of the sidebar.
+    pub max_items: Option<usize>,
+    /// Save the sidebar HTML, the structure and every page's raw HTML in the debug directory.
+    pub debug: bool,
+    /// Also write the structure JSON here.
+    pub save_structure: Option<PathBuf>,
+    /// Also write the expanded sidebar HTML here.
+    pub save_html: Option<PathBuf>,
+}
+
+/// One item that could not be scraped.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub id: String,
+    pub title: String,
+    pub path: PathBuf,
+    pub attempts: u32,
+    pub reason: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    /// Items in the sidebar (after `--max-items`).
+    pub total: usize,
+    pub scraped: usize,
+    pub skipped: usize,
+    pub failed: Vec<Failure>,
+    /// Items never started because the run was interrupted.
+    pub not_started: usize,
+    pub interrupted: bool,
+    pub elapsed: Duration,
+    /// Time spent on the items phase (after discovery).
+    pub items_elapsed: Duration,
+    pub structure_from_cache: bool,
+    pub sessions: PoolStats,
+    /// Items completed per session location (Grid node), when known.
+    pub locations: BTreeMap<String, usize>,
+    /// Click-to-content time of every scraped item, in completion order.
+    pub click_to_content: Vec<Duration>,
+}
+
+impl RunSummary {
+    pub fn succeeded(&self) -> bool {
+        self.failed.is_empty() && !self.interrupted
+    }
+}
+
+/// The result of one item task.
+enum Outcome {
+    Scraped {
+        location: Option<String>,
+        click_to_content: Duration,
+    },
+    Failed(Failure),
+}
+
+/// Scrapes `config.target_url` into `config.output_directory`.
+pub async fn run(
+    config: &Config,
+    options: &RunOptions,
+    shutdown: Shutdown,
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let output = config.output_directory.clone();
+    std::fs::create_dir_all(config.state_dir()).map_err(|source| StorageError::Io {
+        path: config.state_dir(),
+        source,
+    })?;
+    let stray = storage::remove_stray_temp_files(&output)?;
+    if stray > 0 {
+        tracing::info!(stray, "removed temporary files left by an interrupted run");
+    }
+
+    let mut session_env = Lazy::new(config, shutdown.clone());
+    let result = run_inner(config, options, shutdown.clone(), &mut session_env, started).await;
+    session_env.close().await;
+    result
+}
+
+/// The plan a run would follow: what is done and what remains. Starts no browser when the
+/// structure is cached.
+pub async fn resume_info(
+    config: &Config,
+    options: &RunOptions,
+    shutdown: Shutdown,
+) -> Result<Plan, RunError> {
+    let mut env = Lazy::new(config, shutdown.clone());
+    let result = async {
+        let (tree, _) = structure(config, options, &shutdown, &mut env).await?;
+        Ok(plan::plan(
+            &tree,
+            &config.output_directory,
+            options.max_items,
+            true,
+            false,
+        )?)
+    }
+    .await;
+    env.close().await;
+    result
+}
+
+async fn run_inner(
+    config: &Config,
+    options: &RunOptions,
+    shutdown: Shutdown,
+    env: &mut Lazy<'_>,
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let url = config.target_url().to_string();
+    let (tree, from_cache) = structure(config, options, &shutdown, env).await?;
+    let plan = plan::plan(
+        &tree,
+        &config.output_directory,
+        options.max_items,
+        config.behavior.skip_existing,
+        options.force,
+    )?;
+    tracing::info!(
+        total = plan.all.len(),
+        todo = plan.todo.len(),
+        skipped = plan.skipped.len(),
+        "items gathered"
+    );
+    let mut summary = RunSummary {
+        total: plan.all.len(),
+        skipped: plan.skipped.len(),
+        structure_from_cache: from_cache,
+        ..RunSummary::default()
+    };
+    if let Some(warming) = env.warming.take() {
+        let _ = warming.await;
+    }
+    if !plan.todo.is_empty() && !shutdown.is_requested() {
+        let pool = env.pool().await?;
+        let ctx = Arc::new(PageContext::new(&url, &config.site, config.timeouts()));
+        let debug_dir = options
+            .debug
+            .then(|| config.debug_settings.output_directory.join("pages"));
+        let items_started = Instant::now();
+        scrape_all(config, plan.todo, pool, ctx, debug_dir, shutdown, &mut summary).await;
+        summary.items_elapsed = items_started.elapsed();
+    }
+    if let Some(pool) = env.pool.as_ref() {
+        pool.drain().await;
+        summary.sessions = pool.stats();
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// The sidebar tree: from the cache when allowed and present, else discovered in a browser
+/// (whose warm session then serves the first item).
+async fn structure(
+    config: &Config,
+    options: &RunOptions,
+    shutdown: &Shutdown,
+    env: &mut Lazy<'_>,
+) -> Result<(SidebarTree, bool), RunError> {
+    let url = config.target_url();
+    if !config.behavior.force_full_expansion {
+        if let Some(cached) = cache::load(&config.output_directory, url) {
+            tracing::info!(created_at = %cached.created_at, "using the cached sidebar structure (--force-full-expansion to rediscover)");
+            save_debug_structure(config, options, &cached.tree, None)?;
+            return Ok((cached.tree, true));
+        }
+    }
+    let pool = env.pool().await?;
+    let mut lease = pool.fresh().await?;
+    let timeouts = config.timeouts();
+    // Discovery takes a while; meanwhile the other workers' browsers start and load the portal.
+    if config.behavior.session_mode == SessionMode::Pooled {
+        let extra = config.behavior.concurrency().saturating_sub(1);
+        env.warming = Some(prewarm(Arc::clone(&pool), extra, config));
+    }
+    let mut watch = shutdown.clone();
+    let discovered = tokio::select! {
+        d = discover::discover(
+            lease.session(),
+            url,
+            &config.site,
+            &timeouts,
+            config.behavior.max_expand_attempts,
+        ) => d,
+        _ = watch.reached(1) => {
+            pool.discard(lease).await;
+            return Err(RunError::Interrupted);
+        }
+    };
+    let discovered = match discovered {
+        Ok(d) => d,
+        Err(e) => {
+            pool.discard(lease).await;
+            return Err(e.into());
+        }
+    };
+    lease.on_portal = true;
+    pool.checkin_warm(lease).await;
+    tracing::info!(
+        items = discovered.tree.item_count(),
+        menus = discovered.tree.menu_count(),
+        "sidebar discovered"
+    );
+    cache::save(&config.output_directory, url, &discovered.tree)
+        .map_err(|e| RunError::Cache(e.to_string()))?;
+    save_debug_structure(config, options, &discovered.tree, Some(&discovered.html))?;
+    Ok((discovered.tree, false))
+}
+
+/// Starts `count` sessions in the background and parks them, on the portal, in the pool.
+fn prewarm(pool: Arc<SessionPool>, count: usize, config: &Config) -> tokio::task::JoinHandle<()> {
+    let url = config.target_url().to_string();
+    let profile = config.site.clone();
+    let timeouts = config.timeouts();
+    tokio::spawn(async move {
+        let warm_one = || async {
+            let mut lease = match pool.fresh().await {
+                Ok(lease) => lease,
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not pre-start a session");
+                    return;
+                }
+            };
+            match discover::open_portal(lease.session(), &url, &profile, &timeouts).await {
+                Ok(()) => {
+                    lease.on_portal = true;
+                    pool.checkin_warm(lease).await;
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "a pre-started session could not load the portal");
+                    pool.discard(lease).await;
+                }
+            }
+        };
+        futures::future::join_all((0..count).map(|_| warm_one())).await;
+    })
+}
+
+/// `--save-structure`, `--save-html` and `--debug` artefacts.
+fn save_debug_structure(
+    config: &Config,
+    options: &RunOptions,
+    tree: &SidebarTree,
+    html: Option<&str>,
+) -> Result<(), RunError> {
+    let debug = &config.debug_settings;
+    let mut structure_targets: Vec<PathBuf> = options.save_structure.iter().cloned().collect();
+    let mut html_targets: Vec<PathBuf> = options.save_html.iter().cloned().collect();
+    if options.debug {
+        structure_targets.push(debug.output_directory.join(&debug.save_structure_filename));
+        html_targets.push(debug.output_directory.join(&debug.save_html_filename));
+    }
+    if !structure_targets.is_empty() {
+        let json = serde_json::to_vec_pretty(tree).map_err(|e| RunError::Cache(e.to_string()))?;
+        for target in &structure_targets {
+            storage::write_atomic(target, &json)?;
+            tracing::info!(path = %target.display(), "saved the sidebar structure");
+        }
+    }
+    if let Some(html) = html {
+        for target in &html_targets {
+            storage::write_atomic(target, html.as_bytes())?;
+            tracing::info!(path = %target.display(), "saved the sidebar HTML");
+        }
+    }
+    Ok(())
+}
+
+/// Runs every item under the semaphore and fills `summary`.
+async fn scrape_all(
+    config: &Config,
+    todo: Vec<WorkItem>,
+    pool: Arc<SessionPool>,
+    ctx: Arc<PageContext>,
+    debug_dir: Option<PathBuf>,
+    shutdown: Shutdown,
+    summary: &mut RunSummary,
+) {
+    let behavior = &config.behavior;
+    let concurrency = behavior.concurrency();
+    let semaphore = Arc::new(Semaphore::new(concurrency));
+    let progress = Progress::start(todo.len() as u64);
+    let retry = RetryPolicy {
+        max_retries: behavior.max_retries,
+        backoff: Duration::from_secs_f64(behavior.retry_backoff),
+        deadline: item_deadline(&ctx),
+    };
+    let start_gap = Duration::from_secs_f64(behavior.task_start_delay);
+    let mut last_start: Option<tokio::time::Instant> = None;
+    let mut tasks: JoinSet<Outcome> = JoinSet::new();
+    let mut watch = shutdown.clone();
+    let total = todo.len();
+    let mut dispatched = 0;
+
+    for work in todo {
+        let permit = tokio::select! {
+            biased;
+            _ = watch.reached(1) => break,
+            permit = Arc::clone(&semaphore).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        // Politeness: at least `task_start_delay` between two starts, measured start to start.
+        if let Some(last) = last_start {
+            tokio::select! {
+                biased;
+                _ = watch.reached(1) => break,
+                _ = tokio::time::sleep_until(last + start_gap) => {}
+            }
+        }
+        last_start = Some(tokio::time::Instant::now());
+        dispatched += 1;
+        let (pool, ctx, progress, retry, debug_dir) = (
+            Arc::clone(&pool),
+            Arc::clone(&ctx),
+            progress.clone(),
+            retry.clone(),
+            debug_dir.clone(),
+        );
+        let (mut task_shutdown, mut hard_stop) = (shutdown.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            progress.item_started();
+            let outcome = tokio::select! {
+                outcome = process(&pool, &work, &ctx, debug_dir.as_deref(), &retry, &mut task_shutdown) => outcome,
+                _ = hard_stop.reached(2) => Outcome::Failed(failure(&work, 0, "stopped by a second interrupt".into())),
+            };
+            progress.item_finished(&work.item.id, matches!(outcome, Outcome::Scraped { .. }));
+            drop(permit);
+            outcome
+        });
+        while let Some(done) = tasks.try_join_next() {
+            record(done, summary);
+        }
+    }
+
+    if shutdown.is_requested() {
+        summary.interrupted = true;
+        let grace = Duration::from_secs_f64(behavior.shutdown_grace);
+        tracing::warn!(
+            in_flight = tasks.len(),
+            "interrupted: finishing the items in flight (up to {:.0}s), starting no new ones",
+            grace.as_secs_f64()
+        );
+        let drained = tokio::time::timeout(grace, async {
+            while let Some(done) = tasks.join_next().await {
+                record(done, summary);
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("items still in flight after the grace period were abandoned");
+            tasks.abort_all();
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        record(done, summary);
+    }
+    summary.not_started = total - dispatched;
+    progress.finish();
+}
+
+fn record(done: Result<Outcome, tokio::task::JoinError>, summary: &mut RunSummary) {
+    match done {
+        Ok(Outcome::Scraped {
+            location,
+            click_to_content,
+        }) => {
+            summary.scraped += 1;
+            summary.click_to_content.push(click_to_content);
+            if let Some(location) = location {
+                *summary.locations.entry(location).or_default() += 1;
+            }
+        }
+        Ok(Outcome::Failed(f)) => summary.failed.push(f),
+        Err(e) if e.is_cancelled() => summary.not_started += 1,
+        Err(e) => tracing::error!(error = %e, "an item task panicked"),
+    }
+}
+
+#[derive(Clone)]
+struct RetryPolicy {
+    max_retries: u32,
+    backoff: Duration,
+    deadline: Duration,
+}
+
+/// One item with retries: the first attempt may use a warm pooled session; every retry uses a
+/// fresh one, after an exponential backoff.
+async fn process(
+    pool: &SessionPool,
+    work: &WorkItem,
+    ctx: &PageContext,
+    debug_dir: Option<&Path>,
+    retry: &RetryPolicy,
+    shutdown: &mut Shutdown,
+) -> Outcome {
+    let mut last_error = String::new();
+    let mut attempts = 0;
+    for attempt in 0..=retry.max_retries {
+        if attempt > 0 {
+            if shutdown.is_requested() {
+                break;
+            }
+            let wait = retry.backoff * 2u32.saturating_pow(attempt - 1);
+            tracing::info!(id = %work.item.id, attempt = attempt + 1, error = %last_error, "retrying after {:.1}s", wait.as_secs_f64());
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.reached(1) => break,
+            }
+        }
+        attempts += 1;
+        let lease = if attempt == 0 {
+            pool.checkout().await
+        } else {
+            pool.fresh().await
+        };
+        let mut lease = match lease {
+            Ok(lease) => lease,
+            Err(e) => {
+                last_error = ItemError::Session(e).to_string();
+                continue;
+            }
+        };
+        let location = lease.session().location().map(str::to_string);
+        let result = tokio::time::timeout(
+            retry.deadline,
+            worker::scrape_item(&mut lease, work, ctx, debug_dir),
+        )
+        .await
+        .unwrap_or_else(|_| Err(ItemError::Deadline(retry.deadline.as_secs_f64())));
+        match result {
+            Ok(saved) => {
+                pool.checkin(lease).await;
+                tracing::debug!(id = %work.item.id, path = %work.relative.display(), bytes = saved.bytes, sha256 = %saved.sha256, attempts, "item saved");
+                return Outcome::Scraped {
+                    location,
+                    click_to_content: saved.click_to_content,
+                };
+            }
+            Err(e) => {
+                tracing::warn!(id = %work.item.id, title = %work.item.title, attempt = attempts, error = %e, "item attempt failed");
+                last_error = e.to_string();
+                pool.discard(lease).await;
+            }
+        }
+    }
+    Outcome::Failed(failure(work, attempts, last_error))
+}
+
+fn failure(work: &WorkItem, attempts: u32, reason: String) -> Failure {
+    Failure {
+        id: work.item.id.clone(),
+        title: work.item.title.clone(),
+        path: work.relative.clone(),
+        attempts,
+        reason,
+    }
+}
+
+/// A backstop for one attempt: every wait inside has its own deadline, so this only fires when
+/// the browser itself stops answering.
+fn item_deadline(ctx: &PageContext) -> Duration {
+    let t = &ctx.timeouts;
+    t.navigation + t.sidebar_wait + t.expand_menu * 8 + t.content_wait * 2 + Duration::from_secs(30)
+}
+
+/// The browser backend and pool, started only when a browser is needed (a cached structure and
+/// nothing left to do start none).
+struct Lazy<'a> {
+    config: &'a Config,
+    shutdown: Shutdown,
+    pool: Option<Arc<SessionPool>>,
+    /// Sessions being started ahead of the items phase.
+    warming: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl<'a> Lazy<'a> {
+    fn new(config: &'a Config, shutdown: Shutdown) -> Self {
+        Lazy {
+            config,
+            shutdown,
+            pool: None,
+            warming: None,
+        }
+    }
+
+    async fn pool(&mut self) -> Result<Arc<SessionPool>, BrowserError> {
+        if let Some(pool) = &self.pool {
+            return Ok(Arc::clone(pool));
+        }
+        let backend: Arc<dyn Backend> = Arc::new(WebDriverBackend::start(self.config).await?);
+        // A second interrupt kills the browsers at once, whatever the workers are doing.
+        let (killer, mut shutdown) = (Arc::clone(&backend), self.shutdown.clone());
+        tokio::spawn(async move {
+            shutdown.reached(2).await;
+            killer.kill_now();
+        });
+        let pool = Arc::new(SessionPool::new(
+            backend,
+            self.config.behavior.session_mode,
+            self.config.behavior.recycle_after,
+        ));
+        self.pool = Some(Arc::clone(&pool));
+        Ok(pool)
+    }
+
+    /// Closes every session and stops every process the run started.
+    async fn close(&mut self) {
+        if let Some(warming) = self.warming.take() {
+            warming.abort();
+            let _ = warming.await;
+        }
+        if let Some(pool) = self.pool.take() {
+            pool.drain().await;
+            pool.backend().shutdown().await;
+        }
+    }
+}

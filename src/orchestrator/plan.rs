@@ -1,0 +1,167 @@
+//! Gathering the work: the sidebar's items, their output paths, and what resume leaves to do.
+//! Plain functions over data, so the rules are tested without a browser.
+
+use std::path::{Path, PathBuf};
+
+use crate::sidebar::{Item, SidebarTree};
+use crate::storage::{self, ItemLocation};
+
+/// One item with its place in the output tree.
+#[derive(Debug, Clone)]
+pub struct WorkItem {
+    pub item: Item,
+    /// Relative to the output directory, e.g. `api-reference/volumes/get-volume.md`.
+    pub relative: PathBuf,
+    /// The full path the Markdown is written to.
+    pub path: PathBuf,
+}
+
+/// Every item of the run, split into what remains to do and what resume skips.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// All items in sidebar order (after `--max-items`).
+    pub all: Vec<WorkItem>,
+    pub todo: Vec<WorkItem>,
+    pub skipped: Vec<WorkItem>,
+}
+
+/// Assigns output paths to every item of `tree` (over the whole sidebar, so collision suffixes
+/// are the same on every run whatever `max_items` is), keeps the first `max_items`, and skips the
+/// items whose file already exists unless `force`.
+pub fn plan(
+    tree: &SidebarTree,
+    output_dir: &Path,
+    max_items: Option<usize>,
+    skip_existing: bool,
+    force: bool,
+) -> Result<Plan, storage::StorageError> {
+    let items = tree.items();
+    let menu_ids: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            item.menu_positions
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .collect()
+        })
+        .collect();
+    let locations: Vec<ItemLocation<'_>> = items
+        .iter()
+        .zip(&menu_ids)
+        .map(|(item, ids)| ItemLocation {
+            header: item.header.as_deref(),
+            menu_path: &item.menu_path,
+            menu_ids: ids,
+            title: &item.title,
+        })
+        .collect();
+    let relatives = storage::plan_paths(&locations);
+    let limit = max_items.unwrap_or(usize::MAX);
+    let mut plan = Plan::default();
+    for (item, relative) in items.into_iter().zip(relatives).take(limit) {
+        let path = storage::resolve_in(output_dir, &relative)?;
+        let work = WorkItem {
+            item,
+            relative,
+            path,
+        };
+        if skip_existing && !force && work.path.is_file() {
+            plan.skipped.push(work.clone());
+        } else {
+            plan.todo.push(work.clone());
+        }
+        plan.all.push(work);
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteProfile;
+    use crate::sidebar::parse_sidebar;
+
+    fn item(id: &str, title: &str) -> String {
+        format!(
+            r#"<app-api-doc-item><li class="toc-item-highlight clickable" id="{id}"><div class="toc-item-wrapper"><div class="toc-item-content"><span id="{id}-sp">{title}</span></div></div></li></app-api-doc-item>"#
+        )
+    }
+
+    fn menu(title: &str) -> String {
+        format!(
+            r#"<app-api-doc-item><li class="toc-item-highlight clickable"><div class="toc-item-wrapper"><div class="toc-item-content"><i class="dds__icon--chevron-down"></i><div class="align-middle dds__text-truncate dds__position-relative">{title}</div></div></div></li></app-api-doc-item>"#
+        )
+    }
+
+    fn header(title: &str) -> String {
+        format!(r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#)
+    }
+
+    /// A sidebar with a duplicate title under one menu, the same menu name under two headers
+    /// and a hostile title.
+    fn tree() -> SidebarTree {
+        let html = format!(
+            r#"<div class="filter-api-sidebar-wrapper"><ul class="toc-nav">{}{}{}<ul>{}{}{}</ul>{}{}<ul>{}</ul></ul></div>"#,
+            header("API"),
+            item("n1", "Intro"),
+            menu("Volumes"),
+            item("n2", "List"),
+            item("n3", "List"),
+            item("n4", "../../etc/passwd"),
+            header("Admin"),
+            menu("Volumes"),
+            item("n5", "List"),
+        );
+        parse_sidebar(&html, &SiteProfile::default()).expect("parses")
+    }
+
+    #[test]
+    fn paths_mirror_the_sidebar_and_resolve_collisions_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan(&tree(), dir.path(), None, true, false).unwrap();
+        let rel: Vec<String> = plan
+            .all
+            .iter()
+            .map(|w| w.relative.display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "api/intro.md",
+                "api/volumes/list.md",
+                "api/volumes/list-2.md",
+                "api/volumes/etc-passwd.md",
+                "admin/volumes/list.md",
+            ]
+        );
+        assert!(plan.all.iter().all(|w| w.path.starts_with(dir.path())));
+    }
+
+    #[test]
+    fn existing_files_are_skipped_unless_forced_and_max_items_cuts_in_sidebar_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = plan(&tree(), dir.path(), None, true, false).unwrap();
+        crate::storage::write_atomic(&first.all[1].path, b"done").unwrap();
+
+        let resumed = plan(&tree(), dir.path(), None, true, false).unwrap();
+        assert_eq!(resumed.skipped.len(), 1);
+        assert_eq!(resumed.skipped[0].item.id, "n2");
+        assert_eq!(resumed.todo.len(), 4);
+
+        let forced = plan(&tree(), dir.path(), None, true, true).unwrap();
+        assert_eq!(forced.todo.len(), 5);
+        let no_skip = plan(&tree(), dir.path(), None, false, false).unwrap();
+        assert_eq!(no_skip.todo.len(), 5);
+
+        let cut = plan(&tree(), dir.path(), Some(3), true, false).unwrap();
+        let ids: Vec<&str> = cut.all.iter().map(|w| w.item.id.as_str()).collect();
+        assert_eq!(ids, ["n1", "n2", "n3"]);
+        // Cutting never changes a path: suffixes are computed over the whole sidebar.
+        assert_eq!(cut.all[2].relative, first.all[2].relative);
+    }
+}
