@@ -330,9 +330,29 @@ impl Config {
                 path: origin.to_path_buf(),
             });
         }
-        serde_saphyr::from_str::<Config>(text).map_err(|e| ConfigError::Parse {
-            path: origin.to_path_buf(),
-            message: e.to_string(),
+        // Two steps: the YAML parser reports syntax errors with a line and a snippet; then
+        // serde_path_to_error names the key path of a wrong type or an unknown key.
+        let value: serde_json::Value =
+            serde_saphyr::from_str(text).map_err(|e| ConfigError::Parse {
+                path: origin.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        if !value.is_object() {
+            return Err(ConfigError::Parse {
+                path: origin.to_path_buf(),
+                message: "the file must be a mapping of keys to values (`target_url: …`), as in the shipped config.yaml".into(),
+            });
+        }
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let key = e.path().to_string();
+            ConfigError::Parse {
+                path: origin.to_path_buf(),
+                message: if key == "." {
+                    e.inner().to_string()
+                } else {
+                    format!("`{key}`: {}", e.inner())
+                },
+            }
         })
     }
 
@@ -750,9 +770,11 @@ mod tests {
         let err = parse("target_url: http://x.org\nbehavior: {max_concurrent_tasks: lots}\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("max_concurrent_tasks") || err.contains("lots"), "{err}");
+        assert!(err.contains("`behavior.max_concurrent_tasks`"), "{err}");
         let err = parse("target_url: http://x.org\nlog_level: LOUD\n").unwrap_err().to_string();
-        assert!(err.contains("LOUD") || err.contains("log_level"), "{err}");
+        assert!(err.contains("`log_level`") && err.contains("LOUD"), "{err}");
+        let err = parse("- a\n- b\n").unwrap_err().to_string();
+        assert!(err.contains("must be a mapping"), "{err}");
     }
 
     #[test]

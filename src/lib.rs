@@ -9,6 +9,7 @@
 //! - [`page`]: opening one item in a session and extracting its content pane.
 //! - [`markdown`]: HTML → Markdown.
 //! - [`storage`]: slugs, output paths and atomic writes.
+//! - [`journal`]: the crash-safe record of every finished item, for resume.
 //! - [`orchestrator`]: gathering items and scraping them concurrently.
 //! - [`demo`]: the bundled sample portal used by `wyrm demo` and the tests.
 
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod journal;
 pub mod logging;
 pub mod markdown;
 pub mod orchestrator;

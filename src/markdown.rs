@@ -15,6 +15,10 @@
 //!   content reads as separate blocks instead of running together.
 //! - **Hostile nesting** is flattened: below [`MAX_NESTING_DEPTH`] elements lose their tags
 //!   but keep their text, so htmd (which recurses once per element) never recurses deeply.
+//!   A cheaper cap on the raw source ([`cap_source_nesting`]) runs even before parsing,
+//!   because html5ever's parse time grows with depth × number of tags.
+//! - **Runs of identical inline elements** (`<span>a</span><span>b</span>`) are merged, which
+//!   htmd would otherwise do in quadratic time.
 //!
 //! As a second line of defence the conversion runs on a dedicated thread with a large stack,
 //! and a panic in a dependency degrades to plain text instead of taking the crawl down.
@@ -117,11 +121,6 @@ const BLOCK_ELEMENTS: &[&str] = &[
     "ul",
 ];
 
-/// Elements whose Markdown is a single line (headings, link text).
-fn is_single_line_element(name: &str) -> bool {
-    matches!(name, "a" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
-}
-
 /// Elements without an end tag.
 const VOID_ELEMENTS: &[&str] = &["br", "hr", "img", "wbr"];
 
@@ -130,6 +129,16 @@ const VOID_ELEMENTS: &[&str] = &["br", "hr", "img", "wbr"];
 const KEPT_ATTRIBUTES: &[&str] = &["href", "src", "alt", "title", "start"];
 
 const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
+
+/// Elements whose Markdown must stay on one line: headings, and the inline elements that
+/// htmd wraps in delimiters (`[…](…)`, `**…**`, `*…*`, `` `…` ``), which a block inside would
+/// tear apart.
+fn is_single_line_element(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "b" | "strong" | "i" | "em" | "code" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+    )
+}
 
 /// Converts the HTML of a content pane (a fragment, not a whole document) to GFM Markdown.
 ///
@@ -605,9 +614,12 @@ struct HtmlCleaner {
     /// Inside a table cell everything ends up on one line: code blocks become inline code,
     /// line breaks become spaces, and nested tables are flattened.
     in_table_cell: bool,
-    /// Number of open headings and links. Their Markdown is a single line, so inside them
-    /// blocks lose their tags as well.
+    /// Number of open headings, links and emphasis (see [`is_single_line_element`]); inside
+    /// them blocks lose their tags, code blocks become inline code and tables are flattened.
     open_single_line_elements: usize,
+    /// The previous element was left open because this one continues it; see
+    /// [`merges_with_next_sibling`].
+    continue_previous: bool,
 }
 
 impl HtmlCleaner {
@@ -617,6 +629,7 @@ impl HtmlCleaner {
             open_elements: Vec::new(),
             in_table_cell: false,
             open_single_line_elements: 0,
+            continue_previous: false,
         }
     }
 
@@ -624,8 +637,8 @@ impl HtmlCleaner {
     fn write_children(&mut self, parent: ElementRef<'_>, depth: usize) {
         walk_descendants(parent, |visit| match visit {
             Visit::Open(node, relative_depth) => self.open(node, depth + relative_depth),
-            Visit::Close => {
-                self.close();
+            Visit::Close(node) => {
+                self.close(node);
                 false
             }
         });
@@ -652,7 +665,9 @@ impl HtmlCleaner {
                 return false;
             }
             Treatment::Tag(name) => {
-                self.write_start_tag(name, element);
+                if !std::mem::take(&mut self.continue_previous) {
+                    self.write_start_tag(name, element);
+                }
                 if is_single_line_element(name) {
                     self.open_single_line_elements += 1;
                 }
@@ -664,14 +679,16 @@ impl HtmlCleaner {
         true
     }
 
-    /// Writes the end of the innermost element opened by [`Self::open`].
-    fn close(&mut self) {
+    /// Writes the end of `node`, the innermost element opened by [`Self::open`].
+    fn close(&mut self, node: TreeNode<'_>) {
         match self.open_elements.pop() {
             Some(Treatment::Tag(name)) => {
                 if is_single_line_element(name) {
                     self.open_single_line_elements -= 1;
                 }
-                if !VOID_ELEMENTS.contains(&name) {
+                if merges_with_next_sibling(node) {
+                    self.continue_previous = true;
+                } else if !VOID_ELEMENTS.contains(&name) {
                     self.out.push_str("</");
                     self.out.push_str(name);
                     self.out.push('>');
@@ -738,14 +755,12 @@ impl HtmlCleaner {
     fn write_start_tag(&mut self, name: &str, element: ElementRef<'_>) {
         self.out.push('<');
         self.out.push_str(name);
-        for (attribute, value) in element.value().attrs() {
-            if KEPT_ATTRIBUTES.contains(&attribute) {
-                self.out.push(' ');
-                self.out.push_str(attribute);
-                self.out.push_str("=\"");
-                push_escaped_attribute(&mut self.out, value);
-                self.out.push('"');
-            }
+        for (attribute, value) in kept_attributes(element) {
+            self.out.push(' ');
+            self.out.push_str(attribute);
+            self.out.push_str("=\"");
+            push_escaped_attribute(&mut self.out, value);
+            self.out.push('"');
         }
         self.out.push('>');
     }
@@ -757,7 +772,8 @@ impl HtmlCleaner {
         }
         if self.in_table_cell || self.in_single_line() {
             self.out.push_str("<code>");
-            push_escaped_text(&mut self.out, &code);
+            // A line break would end a heading or a table row.
+            push_escaped_text(&mut self.out, &code.replace('\n', " "));
             self.out.push_str("</code>");
             return;
         }
@@ -802,6 +818,49 @@ impl HtmlCleaner {
         self.write_children(cell, depth);
         self.in_table_cell = was_in_cell;
     }
+}
+
+/// The attributes of `element` that are passed on to htmd.
+fn kept_attributes<'a>(element: ElementRef<'a>) -> impl Iterator<Item = (&'a str, &'a str)> {
+    element
+        .value()
+        .attrs()
+        .filter(|(name, _)| KEPT_ATTRIBUTES.contains(name))
+}
+
+/// Whether `node` and its next sibling are the same inline element around plain text, such
+/// as `<span>a</span><span>b</span>`, to be written as one (`<span>ab</span>`).
+///
+/// htmd merges such siblings itself, but by removing each from the middle of a `Vec`, which
+/// takes quadratic time: a page of 100,000 adjacent spans would take minutes. Merging them
+/// here gives the same Markdown in linear time. Comments in between are skipped, as they do
+/// not reach htmd either.
+fn merges_with_next_sibling(node: TreeNode<'_>) -> bool {
+    let Some(element) = ElementRef::wrap(node) else {
+        return false;
+    };
+    let next = node
+        .next_siblings()
+        .find(|sibling| !sibling.value().is_comment())
+        .and_then(ElementRef::wrap);
+    let Some(next) = next else {
+        return false;
+    };
+    let name = element.value().name();
+    let mergeable = name != "a"
+        && INLINE_ELEMENTS.contains(&name)
+        && !VOID_ELEMENTS.contains(&name)
+        && element.value().name == next.value().name;
+    mergeable
+        && has_only_text(element)
+        && has_only_text(next)
+        && kept_attributes(element).eq(kept_attributes(next))
+}
+
+fn has_only_text(element: ElementRef<'_>) -> bool {
+    element
+        .first_child()
+        .is_some_and(|child| child.value().is_text() && child.next_sibling().is_none())
 }
 
 /// The rows of one table in reading order, header row first.
@@ -867,8 +926,8 @@ fn colspan(cell: ElementRef<'_>) -> usize {
 /// (its children are at depth 1).
 enum Visit<'a> {
     Open(TreeNode<'a>, usize),
-    /// The children of the innermost node the visitor descended into are done.
-    Close,
+    /// The children of this node, the innermost one the visitor descended into, are done.
+    Close(TreeNode<'a>),
 }
 
 /// Visits the descendants of `root` in document order, without recursion (the tree may be
@@ -885,7 +944,7 @@ fn walk_descendants<'a>(root: ElementRef<'a>, mut visitor: impl FnMut(Visit<'a>)
                 depth += 1;
                 continue;
             }
-            visitor(Visit::Close);
+            visitor(Visit::Close(node));
         }
         // `node` is finished: move to its next sibling, closing ancestors on the way up.
         let mut finished = node;
@@ -896,7 +955,7 @@ fn walk_descendants<'a>(root: ElementRef<'a>, mut visitor: impl FnMut(Visit<'a>)
             match finished.parent() {
                 Some(parent) if parent != *root => {
                     depth -= 1;
-                    visitor(Visit::Close);
+                    visitor(Visit::Close(parent));
                     finished = parent;
                 }
                 _ => break None,
@@ -1304,6 +1363,22 @@ mod tests {
         assert_eq!(out, "| Outer |\n| --- |\n| a b |\n");
     }
 
+    #[test]
+    fn blocks_inside_headings_links_and_emphasis_stay_inline() {
+        assert_eq!(
+            md("<b>bold <pre>code\nmore</pre> <div>after</div></b>"),
+            "**bold `code more` after**\n"
+        );
+        assert_eq!(
+            md("<h2>Title<br>sub<p>para</p></h2>"),
+            "## Title sub para\n"
+        );
+        assert_eq!(
+            md("<a href=\"/x\"><div><h3>Card</h3><p>Text</p></div></a>"),
+            "[Card Text](/x)\n"
+        );
+    }
+
     // --- noise and custom elements -----------------------------------------------------------
 
     #[test]
@@ -1498,6 +1573,21 @@ mod tests {
     }
 
     #[test]
+    fn adjacent_identical_inline_elements_are_merged() {
+        let out = md("<p><b>a</b><!-- c --><b>b</b><strong>c</strong> <b>d</b><code>x</code><code>y</code></p>");
+        assert_eq!(out, "**abc** **d**`xy`\n");
+        let out = md("<p><a href=\"/1\">a</a><a href=\"/1\">b</a><span title=\"t\">c</span><span>d</span></p>");
+        assert_eq!(out, "[a](/1)[b](/1)cd\n");
+    }
+
+    #[test]
+    fn many_adjacent_spans_convert_in_linear_time() {
+        // htmd alone merges these in quadratic time (minutes for this input).
+        let html = format!("<p>{}</p>", "<span>z</span>".repeat(300_000));
+        assert_eq!(md(&html), format!("{}\n", "z".repeat(300_000)));
+    }
+
+    #[test]
     fn strip_tags_fallback_keeps_text() {
         assert_eq!(strip_tags("<p>a<b>b</b></p>\n<i>c"), "a b c");
     }
@@ -1549,27 +1639,6 @@ mod tests {
         #[test]
         fn never_panics_on_arbitrary_strings(text in any::<String>()) {
             let _ = md(&text);
-        }
-    }
-}
-#[cfg(test)]
-mod scratch_bench {
-    #[test]
-    fn twenty_mb() {
-        let section = "<h2>Section</h2><p>Some <b>bold</b> text with a <a href=\"/x\">link</a>.</p>\
-                       <ul><li>one</li><li>two</li></ul><pre><code class=\"language-sh\">echo hi\n</code></pre>\
-                       <table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>";
-        let cases = [
-            ("doc", section.repeat(20 * 1024 * 1024 / section.len())),
-            ("text", "word ".repeat(4 * 1024 * 1024)),
-            ("code", format!("<pre>{}</pre>", "let x = a &lt; b;\n".repeat(1024 * 1024))),
-            ("bold", "<b>x</b>".repeat(2 * 1024 * 1024)),
-            ("p-in-deep", format!("{}{}", "<div>".repeat(500), "<p>x</p>".repeat(2 * 1024 * 1024))),
-        ];
-        for (name, html) in cases {
-            let t = std::time::Instant::now();
-            let out = super::html_to_markdown(&html);
-            eprintln!("{name}: {} MB in → {} KB out, {:?}", html.len() / 1024 / 1024, out.len() / 1024, t.elapsed());
         }
     }
 }

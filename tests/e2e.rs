@@ -115,8 +115,7 @@ async fn failing_pages_are_retried_then_reported_and_the_rest_is_written() {
             .with_fault(broken.clone(), Fault::AlwaysFail),
     )
     .await;
-    h.write_config("  max_retries: 1");
-    let output = h.run(&["-j", "3"]).await;
+    let output = h.run(&["-j", "3", "--max-retries", "1"]).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
     assert!(out.contains("failed    1"), "{out}");
@@ -154,7 +153,7 @@ async fn sigint_stops_cleanly_and_a_rerun_completes() {
     let out = text(&output);
     assert_eq!(output.status.code(), Some(130), "{out}");
     assert!(out.contains("(interrupted)"), "{out}");
-    support::assert_no_browser_processes("after SIGINT").await;
+    h.assert_no_browsers_left("after SIGINT").await;
     assert!(temp_files(&h.output()).is_empty(), "partial files left");
     let partial = h.written().len();
     assert!(partial < ids(&h).len(), "the run was interrupted early");

@@ -20,19 +20,30 @@ static BROWSER_TESTS: Mutex<()> = Mutex::const_new(());
 pub struct Harness {
     pub server: DemoServer,
     pub dir: tempfile::TempDir,
+    /// Put in the environment of every `wyrm` this harness runs; chromedriver and the browsers
+    /// inherit it, so leftovers are found by tag, whatever else runs on the machine.
+    pub tag: String,
     _serial: MutexGuard<'static, ()>,
 }
+
+/// The environment variable carrying a harness's tag.
+pub const TAG_VAR: &str = "WYRM_TEST_RUN";
 
 impl Harness {
     /// Starts the sample portal with `options` and a scratch directory with a config file.
     pub async fn start(options: DemoOptions) -> Harness {
         let serial = BROWSER_TESTS.lock().await;
-        assert_no_browser_processes("before the test").await;
         let server = DemoServer::start(options).await.expect("demo server starts");
         let dir = tempfile::tempdir().expect("temp dir");
+        let tag = dir
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let harness = Harness {
             server,
             dir,
+            tag,
             _serial: serial,
         };
         harness.write_config("");
@@ -85,6 +96,7 @@ behavior:
             .arg(self.config_path())
             .args(args)
             .current_dir(self.dir.path())
+            .env(TAG_VAR, &self.tag)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -95,8 +107,14 @@ behavior:
     /// Runs `wyrm` to completion and checks it left no browser behind.
     pub async fn run(&self, args: &[&str]) -> Output {
         let output = self.wyrm(args).output().await.expect("wyrm runs");
-        assert_no_browser_processes("after wyrm exited").await;
+        self.assert_no_browsers_left("after wyrm exited").await;
         output
+    }
+
+    /// Fails the test if a browser or chromedriver started by this harness's runs is still
+    /// alive after a bounded wait (renderers take a moment to go after their browser).
+    pub async fn assert_no_browsers_left(&self, when: &str) {
+        assert_no_browser_processes(&self.tag, when).await
     }
 
     pub async fn spawn(&self, args: &[&str]) -> Child {
@@ -202,8 +220,9 @@ pub fn temp_files(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Live (non-zombie) chromium / chrome / chromedriver processes on this machine.
-pub fn browser_processes() -> Vec<String> {
+/// Live (non-zombie) chromium / chrome / chromedriver processes whose environment carries `tag`.
+pub fn browser_processes(tag: &str) -> Vec<String> {
+    let needle = format!("{TAG_VAR}={tag}");
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let name = entry.file_name();
@@ -220,19 +239,21 @@ pub fn browser_processes() -> Vec<String> {
         let comm = &stat[open + 1..close];
         let state = stat[close + 1..].split_whitespace().next().unwrap_or("");
         let browserish = comm.starts_with("chrom") || comm == "chrome";
-        if browserish && state != "Z" && state != "X" {
+        let tagged = std::fs::read(entry.path().join("environ"))
+            .map(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+            .unwrap_or(false);
+        if browserish && tagged && state != "Z" && state != "X" {
             found.push(format!("{} {comm}", name.to_string_lossy()));
         }
     }
     found
 }
 
-/// Waits (bounded) until no browser process is left; renderers can take a moment to go after
-/// their browser exits. Fails the test if any remain.
-pub async fn assert_no_browser_processes(when: &str) {
+/// Waits (bounded) until no tagged browser process is left. Fails the test if any remain.
+pub async fn assert_no_browser_processes(tag: &str, when: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let left = browser_processes();
+        let left = browser_processes(tag);
         if left.is_empty() {
             return;
         }

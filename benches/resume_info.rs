@@ -1,0 +1,274 @@
+//! `--resume-info` benchmark: the browser-free work of `wyrm --resume-info` on a large output
+//! tree, timed over repeated runs.
+//!
+//! ```text
+//! cargo bench --bench resume_info -- [--items 1000] [--done 600] [--failed 50] [--page-kib 8] [--runs 20]
+//! ```
+//!
+//! Setup (not timed): a sidebar of `--items` items under a few headers and menus is built as
+//! HTML in the default portal markup, parsed with `parse_sidebar`, and saved to the structure
+//! cache of a temporary output directory. The first `--done` items of every five get a page file
+//! (written atomically, `--page-kib` KiB each) and a `done` journal entry with its SHA-256;
+//! `--failed` further items get a `failed` entry.
+//!
+//! Timed, per run: load the structure cache, plan the output paths, load the journal, and ask
+//! `JournalState::is_done` for every item (which hashes every done file). The target is 50 ms.
+//! Runs are back to back, so the files are in the page cache: this is the cost of the work
+//! itself, not of a cold disk.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use wyrm::config::SiteProfile;
+use wyrm::journal::{now_rfc3339, ItemStatus, Journal, JournalEntry, JournalState};
+use wyrm::orchestrator::plan::plan;
+use wyrm::sidebar::{cache, parse_sidebar};
+use wyrm::storage::write_atomic;
+
+const TARGET: Duration = Duration::from_millis(50);
+const URL: &str = "https://portal.example/apis/4008/versions/4.6.1/docs";
+const HEADERS: usize = 4;
+const MENUS_PER_HEADER: usize = 5;
+
+struct Args {
+    items: usize,
+    done: usize,
+    failed: usize,
+    page_kib: usize,
+    runs: usize,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        items: 1_000,
+        done: 600,
+        failed: 50,
+        page_kib: 8,
+        runs: 20,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = argv.iter();
+    while let Some(flag) = it.next() {
+        let slot = match flag.as_str() {
+            "--items" => &mut args.items,
+            "--done" => &mut args.done,
+            "--failed" => &mut args.failed,
+            "--page-kib" => &mut args.page_kib,
+            "--runs" => &mut args.runs,
+            _ => continue, // `cargo bench` passes `--bench`; ignore what is not ours
+        };
+        if let Some(value) = it.next().and_then(|v| v.parse().ok()) {
+            *slot = value;
+        }
+    }
+    args.done = args.done.min(args.items);
+    args.failed = args.failed.min(args.items - args.done);
+    args.runs = args.runs.max(1);
+    args
+}
+
+fn item(id: &str, title: &str) -> String {
+    format!(
+        r#"<app-api-doc-item><li class="toc-item-highlight clickable" id="{id}"><div class="toc-item-wrapper"><div class="toc-item-content"><span id="{id}-sp">{title}</span></div></div></li></app-api-doc-item>"#
+    )
+}
+
+fn menu(title: &str) -> String {
+    format!(
+        r#"<app-api-doc-item><li class="toc-item-highlight clickable"><div class="toc-item-wrapper"><div class="toc-item-content"><i class="dds__icon--chevron-down"></i><div class="align-middle dds__text-truncate dds__position-relative">{title}</div></div></div></li></app-api-doc-item>"#
+    )
+}
+
+fn header(title: &str) -> String {
+    format!(
+        r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#
+    )
+}
+
+/// `items` items spread evenly over `HEADERS` headers × `MENUS_PER_HEADER` expanded menus, with
+/// titles that repeat across menus (as real portals' do), so collision handling is exercised.
+fn sidebar_html(items: usize) -> String {
+    let menus = HEADERS * MENUS_PER_HEADER;
+    let mut html = String::from(r#"<div class="filter-api-sidebar-wrapper"><ul class="toc-nav">"#);
+    let mut next = 0;
+    for m in 0..menus {
+        if m % MENUS_PER_HEADER == 0 {
+            html.push_str(&header(&format!("API group {}", m / MENUS_PER_HEADER)));
+        }
+        html.push_str(&menu(&format!("Resource {}", m % MENUS_PER_HEADER)));
+        html.push_str("<ul>");
+        let end = items * (m + 1) / menus;
+        while next < end {
+            let verb = ["GET", "POST", "PUT", "DELETE"][next % 4];
+            let title = format!("{verb} /api/types/Resource/instances/{}", next % 37);
+            html.push_str(&item(&format!("docs-node-{next}"), &title));
+            next += 1;
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("</ul></div>");
+    html
+}
+
+/// A page of about `kib` KiB, different for every item.
+fn page(index: usize, kib: usize) -> Vec<u8> {
+    let mut text = format!("# Item {index}\n\n");
+    let line = format!("| field{index} | string | The value of field {index}. |\n");
+    while text.len() < kib * 1024 {
+        text.push_str(&line);
+    }
+    text.into_bytes()
+}
+
+/// Builds the output tree and returns its directory (inside `root`).
+fn build(root: &Path, args: &Args) -> std::path::PathBuf {
+    let output = root.join("output");
+    let tree = parse_sidebar(&sidebar_html(args.items), &SiteProfile::default())
+        .expect("the generated sidebar parses");
+    assert_eq!(tree.item_count(), args.items);
+    cache::save(&output, URL, &tree).expect("the structure is cached");
+    let planned = plan(&tree, &output, None, true, false).expect("paths are planned");
+    let journal = Journal::open(&output.join(".wyrm")).expect("the journal opens");
+    // Every fifth-block pattern: items 0,1,2 of each five are done until `done` are written,
+    // then the next untouched items fail.
+    let (mut done, mut failed) = (0, 0);
+    let order = (0..args.items)
+        .filter(|i| i % 5 < 3)
+        .chain((0..args.items).filter(|i| i % 5 >= 3));
+    for index in order {
+        let work = &planned.all[index];
+        let status = if done < args.done {
+            done += 1;
+            ItemStatus::Done
+        } else if failed < args.failed {
+            failed += 1;
+            ItemStatus::Failed
+        } else {
+            break;
+        };
+        let started_at = now_rfc3339();
+        let sha256 = (status == ItemStatus::Done).then(|| {
+            write_atomic(&work.path, &page(index, args.page_kib)).expect("the page is written")
+        });
+        journal
+            .record(&JournalEntry {
+                id: work.item.id.clone(),
+                path: work.relative.clone(),
+                status,
+                attempts: if status == ItemStatus::Done { 1 } else { 3 },
+                error: (status == ItemStatus::Failed)
+                    .then(|| "content pane did not show the item within 30 s".to_owned()),
+                sha256,
+                url: Some(format!("{URL}#{}", work.item.id)),
+                started_at,
+                finished_at: now_rfc3339(),
+            })
+            .expect("the entry is recorded");
+    }
+    output
+}
+
+/// Time of each phase of one run, and the numbers it found.
+struct Run {
+    cache: Duration,
+    plan: Duration,
+    journal: Duration,
+    is_done: Duration,
+    done: usize,
+    failed: usize,
+}
+
+impl Run {
+    fn total(&self) -> Duration {
+        self.cache + self.plan + self.journal + self.is_done
+    }
+}
+
+/// What `--resume-info` does without a browser.
+fn resume_info(output: &Path) -> Run {
+    let t0 = Instant::now();
+    let cached = cache::load(output, URL).expect("the structure cache loads");
+    let t1 = Instant::now();
+    let planned = plan(&cached.tree, output, None, true, false).expect("paths are planned");
+    let t2 = Instant::now();
+    let state = JournalState::load(&output.join(".wyrm")).expect("the journal loads");
+    let t3 = Instant::now();
+    let done = planned
+        .all
+        .iter()
+        .filter(|work| state.is_done(&work.item.id, output, &work.relative))
+        .count();
+    let t4 = Instant::now();
+    Run {
+        cache: t1 - t0,
+        plan: t2 - t1,
+        journal: t3 - t2,
+        is_done: t4 - t3,
+        done,
+        failed: state.failed().len(),
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn main() {
+    let args = parse_args();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = build(dir.path(), &args);
+    let runs: Vec<Run> = (0..args.runs).map(|_| resume_info(&output)).collect();
+    for run in &runs {
+        assert_eq!(run.done, args.done, "every written item counts as done");
+        assert_eq!(run.failed, args.failed);
+    }
+    let totals: Vec<Duration> = runs.iter().map(Run::total).collect();
+    let (min, max) = (
+        *totals.iter().min().expect("at least one run"),
+        *totals.iter().max().expect("at least one run"),
+    );
+    let med = median(totals);
+    let phase = |pick: fn(&Run) -> Duration| ms(median(runs.iter().map(pick).collect()));
+    println!(
+        "--resume-info work on {} items ({} done with {} KiB pages, {} failed), {} runs, {} build:",
+        args.items,
+        args.done,
+        args.page_kib,
+        args.failed,
+        args.runs,
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "optimised"
+        }
+    );
+    println!(
+        "  total   min {:.2} ms   median {:.2} ms   max {:.2} ms",
+        ms(min),
+        ms(med),
+        ms(max)
+    );
+    println!(
+        "  median per phase: cache load {:.2} ms, plan {:.2} ms, journal load {:.2} ms, is_done × {} {:.2} ms",
+        phase(|r| r.cache),
+        phase(|r| r.plan),
+        phase(|r| r.journal),
+        args.items,
+        phase(|r| r.is_done)
+    );
+    let verdict = if med <= TARGET { "met" } else { "NOT met" };
+    println!(
+        "  target {} ms (median): {verdict}{}",
+        TARGET.as_millis(),
+        if max > TARGET && med <= TARGET {
+            " (the slowest run exceeded it)"
+        } else {
+            ""
+        }
+    );
+}
