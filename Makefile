@@ -4,8 +4,11 @@
 
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CARGO ?= cargo
+# The Selenium server jar for the Grid tests and benchmark, from the npm registry.
+SELENIUM_PKG := @nightwatch/selenium-server@4.20.0
+SELENIUM_JAR := .cache/selenium/selenium-server.jar
 
-.PHONY: all setup build demo test lint bench fmt
+.PHONY: all setup grid-setup build demo test lint bench fmt
 
 all: build
 
@@ -19,6 +22,19 @@ setup:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+## grid-setup: Java (apt, when missing) and the Selenium server jar (npm, cached in .cache/)
+grid-setup: $(SELENIUM_JAR)
+	@command -v java >/dev/null 2>&1 || { \
+		echo "Installing Java with apt…"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; }
+
+$(SELENIUM_JAR):
+	mkdir -p .cache/selenium/pack
+	cd .cache/selenium/pack && npm pack --silent $(SELENIUM_PKG) && tar xzf *.tgz
+	cp .cache/selenium/pack/package/lib/selenium-server-*.jar $(SELENIUM_JAR)
+	rm -rf .cache/selenium/pack
+
 build:
 	$(CARGO) build
 
@@ -27,7 +43,7 @@ demo: setup
 	$(CARGO) run -- demo
 
 ## test: the whole suite (end-to-end tests drive a real headless Chromium)
-test: setup
+test: setup grid-setup
 	$(CARGO) test
 
 lint:
@@ -35,5 +51,6 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 ## bench: concurrency benchmark on the sample portal (prints a table)
-bench: setup
-	$(CARGO) run --release -- bench
+bench: setup grid-setup
+	$(CARGO) bench --bench concurrency
+	$(CARGO) bench --bench resume_info

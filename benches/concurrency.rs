@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo bench --bench concurrency -- [--pages 200] [--latency-ms 300] [--levels 1,2,5,8] [--modes pooled,per_item]
+//! cargo bench --bench concurrency -- --grid [--levels 4]   # a local Selenium Grid (2 nodes × 2) against local chromedriver
 //! ```
 //!
 //! Figures per run: end-to-end wall time (browser start, sidebar discovery, every page),
@@ -15,15 +16,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wyrm::config::{Config, SessionMode};
+use wyrm::config::{Behavior, Config, SessionMode, WebDriverConfig};
 use wyrm::demo::{demo_pages, DemoOptions, DemoServer};
 use wyrm::orchestrator::{self, RunOptions, Shutdown};
+
+#[path = "../tests/support/grid.rs"]
+#[allow(dead_code)] // shared with the tests, which use more of it
+mod grid;
 
 struct Args {
     pages: usize,
     latency_ms: u64,
     levels: Vec<usize>,
     modes: Vec<SessionMode>,
+    grid: bool,
 }
 
 fn parse_args() -> Args {
@@ -32,12 +38,21 @@ fn parse_args() -> Args {
         latency_ms: 300,
         levels: vec![1, 2, 5, 8],
         modes: vec![SessionMode::Pooled, SessionMode::PerItem],
+        grid: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
         let value = || it.clone().next().cloned().unwrap_or_default();
         match flag.as_str() {
+            "--grid" => {
+                args.grid = true;
+                args.modes = vec![SessionMode::Pooled];
+                if !argv.iter().any(|a| a == "--levels") {
+                    args.levels = vec![4];
+                }
+                continue;
+            }
             "--pages" => args.pages = value().parse().unwrap_or(args.pages),
             "--latency-ms" => args.latency_ms = value().parse().unwrap_or(args.latency_ms),
             "--levels" => {
@@ -78,26 +93,48 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!();
-    println!("| mode | concurrency | wall time (s) | items phase (pages/s) | click→content p50 (ms) | p95 (ms) | peak browser PSS (MiB) | failed |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for &mode in &args.modes {
-        for &level in &args.levels {
-            let row = run_once(&server.url(), mode, level).await;
-            println!("{row}");
+    println!("| where | mode | concurrency | wall time (s) | items phase (pages/s) | click→content p50 (ms) | p95 (ms) | peak browser PSS (MiB) | failed |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let grid = if args.grid {
+        Some(grid::Grid::start(2, 2).await)
+    } else {
+        None
+    };
+    let mut targets: Vec<Option<&str>> = vec![None];
+    if let Some(grid) = &grid {
+        targets.push(Some(grid.url.as_str()));
+    }
+    for remote in targets {
+        for &mode in &args.modes {
+            for &level in &args.levels {
+                let row = run_once(&server.url(), remote, mode, level).await;
+                println!("{row}");
+            }
         }
     }
+    drop(grid);
     server.shutdown().await;
 }
 
-async fn run_once(url: &str, mode: SessionMode, level: usize) -> String {
+async fn run_once(url: &str, remote: Option<&str>, mode: SessionMode, level: usize) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
-    config.target_url = Some(url.to_string());
-    config.output_directory = dir.path().join("out");
-    config.log_file = dir.path().join("wyrm.log");
-    config.behavior.max_concurrent_tasks = level as i64;
-    config.behavior.session_mode = mode;
-    config.behavior.task_start_delay = 0.0;
+    let config = Config {
+        target_url: Some(url.to_string()),
+        output_directory: dir.path().join("out"),
+        log_file: dir.path().join("wyrm.log"),
+        webdriver: WebDriverConfig {
+            remote_url: remote.map(str::to_string),
+            binary: remote.map(|_| "/usr/bin/chromium".into()),
+            ..WebDriverConfig::default()
+        },
+        behavior: Behavior {
+            max_concurrent_tasks: level as i64,
+            session_mode: mode,
+            task_start_delay: 0.0,
+            ..Behavior::default()
+        },
+        ..Config::default()
+    };
     config.validate().expect("valid config");
 
     let peak = Arc::new(AtomicU64::new(0));
@@ -129,7 +166,8 @@ async fn run_once(url: &str, mode: SessionMode, level: usize) -> String {
     };
     let rate = summary.scraped as f64 / summary.items_elapsed.as_secs_f64().max(1e-9);
     format!(
-        "| {} | {level} | {:.1} | {rate:.2} | {:.0} | {:.0} | {:.0} | {} |",
+        "| {} | {} | {level} | {:.1} | {rate:.2} | {:.0} | {:.0} | {:.0} | {} |",
+        if remote.is_some() { "Grid 2×2" } else { "local" },
         match mode {
             SessionMode::Pooled => "pooled",
             SessionMode::PerItem => "per_item",

@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, LogLevel, Overrides, SessionMode};
+use crate::journal::ItemStatus;
 use crate::demo::{DemoOptions, DemoServer};
 use crate::orchestrator::{self, shutdown, RunOptions, RunSummary, Shutdown};
 
@@ -92,6 +93,9 @@ pub struct RunArgs {
     /// Ignore the cached sidebar structure and expand the sidebar again.
     #[arg(long, global = true)]
     pub force_full_expansion: bool,
+    /// Redo only the items that failed in earlier runs (as recorded in the journal).
+    #[arg(long, global = true, conflicts_with = "force")]
+    pub retry_failed: bool,
     /// Create sessions on this WebDriver server (e.g. a Selenium Grid) instead of a local chromedriver.
     #[arg(long, value_name = "URL", global = true)]
     pub webdriver_url: Option<String>,
@@ -157,6 +161,7 @@ impl RunArgs {
                 .save_html
                 .clone()
                 .map(|f| f.unwrap_or_else(|| default_in_debug(&debug.save_html_filename))),
+            retry_failed: self.retry_failed,
         }
     }
 }
@@ -252,10 +257,21 @@ async fn listen_for_interrupts(trigger: shutdown::ShutdownTrigger) {
 async fn report_resume_info(args: &RunArgs, config: &Config, shutdown: Shutdown) -> u8 {
     let options = args.run_options(config);
     match orchestrator::resume_info(config, &options, shutdown).await {
-        Ok(plan) => {
+        Ok(info) => {
+            let plan = &info.plan;
             let total = plan.all.len();
             let done = plan.skipped.len();
-            let remaining = plan.todo.len();
+            let failed: Vec<_> = plan
+                .todo
+                .iter()
+                .filter_map(|w| {
+                    info.journal
+                        .get(&w.item.id)
+                        .filter(|e| e.status == ItemStatus::Failed)
+                        .map(|e| (w, e))
+                })
+                .collect();
+            let pending = plan.todo.len() - failed.len();
             let pct = if total == 0 {
                 100.0
             } else {
@@ -265,8 +281,18 @@ async fn report_resume_info(args: &RunArgs, config: &Config, shutdown: Shutdown)
             println!("Output:    {}", config.output_directory.display());
             println!("Total:     {total}");
             println!("Done:      {done} ({pct:.1}%)");
-            println!("Remaining: {remaining}");
-            if remaining > 0 {
+            println!("Failed:    {}", failed.len());
+            for (work, entry) in &failed {
+                println!(
+                    "  ✗ {}  {}: {}",
+                    work.item.id,
+                    work.relative.display(),
+                    entry.error.as_deref().unwrap_or("unknown error")
+                );
+            }
+            println!("Pending:   {pending}");
+            println!("Remaining: {}", plan.todo.len());
+            if !plan.todo.is_empty() {
                 println!("Next:");
                 for work in plan.todo.iter().take(5) {
                     println!("  {}  {}", work.item.id, work.relative.display());

@@ -138,7 +138,7 @@ impl Inner {
         let done = self.done.load(Ordering::SeqCst);
         let elapsed = self.started.elapsed().as_secs_f64();
         let rate = if elapsed > 0.0 { done as f64 / elapsed } else { 0.0 };
-        let pct = if self.total > 0 { done * 100 / self.total } else { 100 };
+        let pct = (done * 100).checked_div(self.total).unwrap_or(100);
         format!(
             "progress: {done}/{} ({pct}%) · {rate:.1} pages/s · {elapsed:.0}s elapsed · {} in flight · {} failed",
             self.total,

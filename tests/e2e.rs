@@ -134,7 +134,7 @@ async fn sigint_stops_cleanly_and_a_rerun_completes() {
         ..DemoOptions::default()
     })
     .await;
-    let mut child = h.spawn(&["-j", "2"]).await;
+    let child = h.spawn(&["-j", "2"]).await;
     // Interrupt once a few pages are on disk (a condition, bounded).
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while h.written().len() < 3 {

@@ -172,6 +172,88 @@ impl ChromeDriver {
     }
 }
 
+/// The file in Wyrm's state directory naming the process group of the run's chromedriver and
+/// browsers, so that a run killed with SIGKILL (which cannot clean up) has its orphaned browsers
+/// reaped by the next run on the same output directory.
+pub const DRIVER_RECORD: &str = "browsers.pid";
+
+/// Records `pgid` as this process's browser group in `state_dir`.
+pub fn record_group(state_dir: &Path, pgid: i32) {
+    let line = format!("{pgid} {}\n", std::process::id());
+    if let Err(e) = std::fs::create_dir_all(state_dir)
+        .and_then(|()| std::fs::write(state_dir.join(DRIVER_RECORD), line))
+    {
+        tracing::warn!(error = %e, "cannot record the browser process group");
+    }
+}
+
+/// Forgets the record after a clean shutdown.
+pub fn forget_group(state_dir: &Path) {
+    let _ = std::fs::remove_file(state_dir.join(DRIVER_RECORD));
+}
+
+/// Kills the browsers a dead earlier run left behind (found through its record), and returns how
+/// many processes were killed. A record whose run is still alive is left alone.
+pub fn reap_orphans(state_dir: &Path) -> usize {
+    let record = state_dir.join(DRIVER_RECORD);
+    let Ok(text) = std::fs::read_to_string(&record) else {
+        return 0;
+    };
+    let mut fields = text.split_whitespace().map(str::parse::<i32>);
+    let (Some(Ok(pgid)), Some(Ok(owner))) = (fields.next(), fields.next()) else {
+        let _ = std::fs::remove_file(&record);
+        return 0;
+    };
+    if owner as u32 != std::process::id() && process_alive(owner) {
+        tracing::warn!(owner, "another Wyrm run seems to use this output directory");
+        return 0;
+    }
+    let victims = browser_processes_in_group(pgid);
+    for pid in &victims {
+        // SAFETY: kill(2) on a process verified to be a browser of the recorded group.
+        unsafe {
+            libc::kill(*pid, libc::SIGKILL);
+        }
+    }
+    if !victims.is_empty() {
+        tracing::warn!(count = victims.len(), "killed browser processes orphaned by an earlier run that was killed");
+    }
+    let _ = std::fs::remove_file(&record);
+    victims.len()
+}
+
+fn process_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            let state = stat.rsplit(')').next().unwrap_or("").split_whitespace().next();
+            !matches!(state, Some("Z") | Some("X"))
+        })
+        .unwrap_or(false)
+}
+
+/// Live chromium / chromedriver processes whose process group is `pgid`.
+fn browser_processes_in_group(pgid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                return false;
+            };
+            let comm = &stat[open + 1..close];
+            // After the comm: state, ppid, pgrp.
+            let group = stat[close + 1..].split_whitespace().nth(2);
+            comm.starts_with("chrom") && group == Some(pgid.to_string().as_str())
+        })
+        .collect()
+}
+
 /// Sends `signal` to every process in the group `pgid` (never to group 0 or 1).
 pub fn signal_group(pgid: i32, signal: i32) {
     if pgid > 1 {

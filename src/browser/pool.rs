@@ -74,9 +74,23 @@ impl SessionPool {
         self.fresh().await
     }
 
-    /// Always a new session (used for retries, which must not inherit a suspect browser).
+    /// A new session for a retry, which must not inherit a suspect browser. An idle session is
+    /// closed first: its slot may be what the new session needs (a Grid that lost a node has
+    /// fewer slots than workers, and parked sessions would otherwise hold them all).
+    pub async fn replacement(&self) -> BrowserResult<Lease> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        if let Some(lease) = idle {
+            self.close(lease).await;
+        }
+        self.fresh().await
+    }
+
+    /// Always a new session.
     pub async fn fresh(&self) -> BrowserResult<Lease> {
         let session = self.backend.new_session().await?;
+        if let Some(node) = session.location() {
+            tracing::info!(node, session = session.id(), "browser session started on a Grid node");
+        }
         self.created.fetch_add(1, Ordering::SeqCst);
         let open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak_open.fetch_max(open, Ordering::SeqCst);

@@ -39,6 +39,7 @@ type Registry = Arc<Mutex<HashMap<String, Client>>>;
 /// Creates WebDriver sessions on a local chromedriver (started on demand) or a remote server.
 pub struct WebDriverBackend {
     url: String,
+    state_dir: PathBuf,
     driver: tokio::sync::Mutex<Option<ChromeDriver>>,
     driver_group: AtomicI32,
     local: bool,
@@ -62,7 +63,9 @@ impl WebDriverBackend {
             None => {
                 let binary = driver::locate_browser(wd.binary.as_deref())?;
                 let driver_path = driver::locate_driver(wd.driver_path.as_deref())?;
+                driver::reap_orphans(&config.state_dir());
                 let chromedriver = ChromeDriver::start(&driver_path, Duration::from_secs(20)).await?;
+                driver::record_group(&config.state_dir(), chromedriver.process_group());
                 (chromedriver.url().to_string(), Some(chromedriver), Some(binary))
             }
         };
@@ -70,6 +73,7 @@ impl WebDriverBackend {
         let driver_group = AtomicI32::new(driver.as_ref().map_or(0, |d| d.process_group()));
         Ok(WebDriverBackend {
             url,
+            state_dir: config.state_dir(),
             local: driver.is_some(),
             driver: tokio::sync::Mutex::new(driver),
             driver_group,
@@ -144,11 +148,11 @@ impl WebDriverBackend {
             .await
             .map_err(map_cmd)?
             .unwrap_or_default();
-        let location = client
-            .capabilities()
-            .and_then(|c| c.get("se:nodeUri").or_else(|| c.get("webdriver.remote.sessionid")))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let location = if self.local {
+            None
+        } else {
+            grid_node_of(&client, &self.url, &id).await
+        };
         if let Ok(mut live) = self.live.lock() {
             live.insert(id.clone(), client.clone());
         }
@@ -187,6 +191,7 @@ impl Backend for WebDriverBackend {
             futures::future::join_all(closes).await;
             if let Some(driver) = self.driver.lock().await.take() {
                 driver.stop().await;
+                driver::forget_group(&self.state_dir);
             }
             self.driver_group.store(0, Ordering::SeqCst);
         }
@@ -293,6 +298,38 @@ impl Session for WebDriverSession {
     }
 }
 
+/// The URI of the Grid node that runs session `id`, read from the Grid's `/status` (Selenium
+/// Grid 4 lists every node's slots with the session each holds). `None` for a server that is
+/// not a Grid or does not say.
+async fn grid_node_of(client: &Client, server: &str, id: &str) -> Option<String> {
+    use http_body_util::BodyExt;
+    let mut request = client.raw_request();
+    request.url(&format!("{server}/status")).skip_cookie_navigation();
+    let response = tokio::time::timeout(Duration::from_secs(5), request.send())
+        .await
+        .ok()?
+        .ok()?;
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    let status: Value = serde_json::from_slice(&body).ok()?;
+    node_holding(&status, id)
+}
+
+/// Finds the node whose slots hold session `id` in a Grid `/status` document.
+fn node_holding(status: &Value, id: &str) -> Option<String> {
+    status["value"]["nodes"]
+        .as_array()?
+        .iter()
+        .find(|node| {
+            node["slots"].as_array().is_some_and(|slots| {
+                slots
+                    .iter()
+                    .any(|slot| slot["session"]["sessionId"].as_str() == Some(id))
+            })
+        })
+        .and_then(|node| node["uri"].as_str())
+        .map(str::to_string)
+}
+
 /// The new-session capabilities: Wyrm's Chromium flags, the user's extra arguments and
 /// capabilities, and session timeouts that leave the condition waits in charge.
 fn build_capabilities(
@@ -379,7 +416,9 @@ fn map_cmd(e: CmdError) -> BrowserError {
                 _ => BrowserError::Other(message),
             }
         }
-        CmdError::Failed(_) | CmdError::FailedC(_) | CmdError::Lost(_) => {
+        // Transport failures and answers that are not WebDriver at all (a Grid relaying a dead
+        // node says "Connection failure") leave the session unusable.
+        CmdError::Failed(_) | CmdError::FailedC(_) | CmdError::Lost(_) | CmdError::NotW3C(_) => {
             BrowserError::SessionLost(e.to_string())
         }
         other => BrowserError::Other(other.to_string()),
@@ -425,6 +464,19 @@ mod tests {
         }
         assert_eq!(caps["goog:chromeOptions"]["binary"], "/usr/bin/chromium");
         assert_eq!(caps["se:name"], "wyrm");
+    }
+
+    #[test]
+    fn the_grid_node_holding_a_session_is_found_in_the_status_document() {
+        let status = json!({ "value": { "ready": true, "nodes": [
+            { "uri": "http://127.0.0.1:5555", "slots": [ { "session": null } ] },
+            { "uri": "http://127.0.0.1:5556", "slots": [
+                { "session": { "sessionId": "other" } },
+                { "session": { "sessionId": "abc" } } ] }
+        ] } });
+        assert_eq!(node_holding(&status, "abc").as_deref(), Some("http://127.0.0.1:5556"));
+        assert_eq!(node_holding(&status, "nope"), None);
+        assert_eq!(node_holding(&json!({ "value": { "ready": true } }), "abc"), None);
     }
 
     #[test]

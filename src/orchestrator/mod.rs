@@ -19,13 +19,14 @@ use tokio::task::JoinSet;
 
 use crate::browser::{Backend, BrowserError, PoolStats, SessionPool, WebDriverBackend};
 use crate::config::{Config, SessionMode};
-use crate::page::PageContext;
+use crate::journal::{self, ItemStatus, Journal, JournalEntry, JournalState};
+use crate::page::{PageContext, PageError};
 use crate::progress::Progress;
 use crate::sidebar::discover::{self, DiscoverError};
 use crate::sidebar::{cache, SidebarTree};
 use crate::storage::{self, StorageError};
 
-pub use plan::{Plan, WorkItem};
+pub use plan::{Plan, Selection, WorkItem};
 pub use shutdown::{Shutdown, ShutdownTrigger};
 use worker::ItemError;
 
@@ -42,6 +43,8 @@ pub enum RunError {
     Cache(String),
     #[error("interrupted before the sidebar was read")]
     Interrupted,
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
 }
 
 /// Per-run choices from the command line that are not configuration.
@@ -57,6 +60,8 @@ pub struct RunOptions {
     pub save_structure: Option<PathBuf>,
     /// Also write the expanded sidebar HTML here.
     pub save_html: Option<PathBuf>,
+    /// Redo only the items the journal records as failed.
+    pub retry_failed: bool,
 }
 
 /// One item that could not be scraped.
@@ -67,6 +72,8 @@ pub struct Failure {
     pub path: PathBuf,
     pub attempts: u32,
     pub reason: String,
+    /// The item was not in the live sidebar: the cached structure is out of date.
+    pub stale: bool,
 }
 
 /// What a run did.
@@ -101,9 +108,44 @@ impl RunSummary {
 enum Outcome {
     Scraped {
         location: Option<String>,
-        click_to_content: Duration,
+        saved: worker::Saved,
+        attempts: u32,
     },
     Failed(Failure),
+    /// Stopped by a second interrupt: neither done nor failed; the next run redoes it.
+    Interrupted,
+}
+
+/// Records a finished item in the journal (a failed write there is logged, never fatal: the
+/// Markdown file is already safe, and resume falls back to it).
+fn note_in_journal(journal: &Journal, work: &WorkItem, outcome: &Outcome, started_at: String) {
+    let (status, attempts, error, sha256, url) = match outcome {
+        Outcome::Scraped {
+            saved, attempts, ..
+        } => (
+            ItemStatus::Done,
+            *attempts,
+            None,
+            Some(saved.sha256.clone()),
+            saved.url.clone(),
+        ),
+        Outcome::Failed(f) => (ItemStatus::Failed, f.attempts, Some(f.reason.clone()), None, None),
+        Outcome::Interrupted => return,
+    };
+    let entry = JournalEntry {
+        id: work.item.id.clone(),
+        path: work.relative.clone(),
+        status,
+        attempts,
+        error,
+        sha256,
+        url,
+        started_at,
+        finished_at: journal::now_rfc3339(),
+    };
+    if let Err(e) = journal.record(&entry) {
+        tracing::error!(error = %e, id = %work.item.id, "cannot record the item in the journal");
+    }
 }
 
 /// Scrapes `config.target_url` into `config.output_directory`.
@@ -129,27 +171,45 @@ pub async fn run(
     result
 }
 
+/// What `--resume-info` reports: the plan (done = skipped, remaining = todo) and the journal.
+pub struct ResumeInfo {
+    pub plan: Plan,
+    pub journal: JournalState,
+}
+
 /// The plan a run would follow: what is done and what remains. Starts no browser when the
 /// structure is cached.
 pub async fn resume_info(
     config: &Config,
     options: &RunOptions,
     shutdown: Shutdown,
-) -> Result<Plan, RunError> {
+) -> Result<ResumeInfo, RunError> {
     let mut env = Lazy::new(config, shutdown.clone());
     let result = async {
         let (tree, _) = structure(config, options, &shutdown, &mut env).await?;
-        Ok(plan::plan(
+        let journal = JournalState::load(&config.state_dir())?;
+        let plan = plan::plan(
             &tree,
             &config.output_directory,
             options.max_items,
-            true,
-            false,
-        )?)
+            Selection::Remaining(&journal),
+        )?;
+        Ok(ResumeInfo { plan, journal })
     }
     .await;
     env.close().await;
     result
+}
+
+/// Which items this run does, from the options and the journal.
+fn selection<'a>(config: &Config, options: &RunOptions, journal: &'a JournalState) -> Selection<'a> {
+    if options.retry_failed {
+        Selection::Failed(journal)
+    } else if options.force || !config.behavior.skip_existing {
+        Selection::All
+    } else {
+        Selection::Remaining(journal)
+    }
 }
 
 async fn run_inner(
@@ -160,13 +220,14 @@ async fn run_inner(
     started: Instant,
 ) -> Result<RunSummary, RunError> {
     let url = config.target_url().to_string();
+    let journal = Arc::new(Journal::open(&config.state_dir())?);
     let (tree, from_cache) = structure(config, options, &shutdown, env).await?;
+    let state = JournalState::load(&config.state_dir())?;
     let plan = plan::plan(
         &tree,
         &config.output_directory,
         options.max_items,
-        config.behavior.skip_existing,
-        options.force,
+        selection(config, options, &state),
     )?;
     tracing::info!(
         total = plan.all.len(),
@@ -183,22 +244,65 @@ async fn run_inner(
     if let Some(warming) = env.warming.take() {
         let _ = warming.await;
     }
+    let ctx = Arc::new(PageContext::new(&url, &config.site, config.timeouts()));
+    let debug_dir = options
+        .debug
+        .then(|| config.debug_settings.output_directory.join("pages"));
+    let items_started = Instant::now();
     if !plan.todo.is_empty() && !shutdown.is_requested() {
-        let pool = env.pool().await?;
-        let ctx = Arc::new(PageContext::new(&url, &config.site, config.timeouts()));
-        let debug_dir = options
-            .debug
-            .then(|| config.debug_settings.output_directory.join("pages"));
-        let items_started = Instant::now();
-        scrape_all(config, plan.todo, pool, ctx, debug_dir, shutdown, &mut summary).await;
-        summary.items_elapsed = items_started.elapsed();
+        let items = Items {
+            pool: env.pool().await?,
+            ctx: Arc::clone(&ctx),
+            debug_dir: debug_dir.clone(),
+            journal: Arc::clone(&journal),
+        };
+        scrape_all(config, plan.todo, &items, shutdown.clone(), &mut summary).await;
     }
+    // Items missing from the live sidebar mean the cached structure is out of date: discover the
+    // sidebar again and do what is still missing.
+    if from_cache && summary.failed.iter().any(|f| f.stale) && !shutdown.is_requested() {
+        tracing::warn!("the cached sidebar structure no longer matches the site; discovering it again");
+        let rediscover = RunOptions {
+            force: options.force,
+            ..options.clone()
+        };
+        let (tree, _) = discover_structure(config, &rediscover, &shutdown, env).await?;
+        summary.failed.retain(|f| !f.stale);
+        summary.structure_from_cache = false;
+        let state = JournalState::load(&config.state_dir())?;
+        let plan = plan::plan(
+            &tree,
+            &config.output_directory,
+            options.max_items,
+            Selection::Remaining(&state),
+        )?;
+        summary.total = plan.all.len();
+        if let Some(warming) = env.warming.take() {
+            let _ = warming.await;
+        }
+        let items = Items {
+            pool: env.pool().await?,
+            ctx,
+            debug_dir,
+            journal,
+        };
+        scrape_all(config, plan.todo, &items, shutdown, &mut summary).await;
+    }
+    summary.items_elapsed = items_started.elapsed();
     if let Some(pool) = env.pool.as_ref() {
         pool.drain().await;
         summary.sessions = pool.stats();
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// What every item task shares.
+struct Items {
+    pool: Arc<SessionPool>,
+    ctx: Arc<PageContext>,
+    debug_dir: Option<PathBuf>,
+    journal: Arc<Journal>,
 }
 
 /// The sidebar tree: from the cache when allowed and present, else discovered in a browser
@@ -217,6 +321,18 @@ async fn structure(
             return Ok((cached.tree, true));
         }
     }
+    discover_structure(config, options, shutdown, env).await
+}
+
+/// Discovers the sidebar in a browser and caches it; the warm session then serves the first
+/// item.
+async fn discover_structure(
+    config: &Config,
+    options: &RunOptions,
+    shutdown: &Shutdown,
+    env: &mut Lazy<'_>,
+) -> Result<(SidebarTree, bool), RunError> {
+    let url = config.target_url();
     let pool = env.pool().await?;
     let mut lease = pool.fresh().await?;
     let timeouts = config.timeouts();
@@ -322,9 +438,7 @@ fn save_debug_structure(
 async fn scrape_all(
     config: &Config,
     todo: Vec<WorkItem>,
-    pool: Arc<SessionPool>,
-    ctx: Arc<PageContext>,
-    debug_dir: Option<PathBuf>,
+    items: &Items,
     shutdown: Shutdown,
     summary: &mut RunSummary,
 ) {
@@ -335,7 +449,7 @@ async fn scrape_all(
     let retry = RetryPolicy {
         max_retries: behavior.max_retries,
         backoff: Duration::from_secs_f64(behavior.retry_backoff),
-        deadline: item_deadline(&ctx),
+        deadline: item_deadline(&items.ctx),
     };
     let start_gap = Duration::from_secs_f64(behavior.task_start_delay);
     let mut last_start: Option<tokio::time::Instant> = None;
@@ -363,20 +477,23 @@ async fn scrape_all(
         }
         last_start = Some(tokio::time::Instant::now());
         dispatched += 1;
-        let (pool, ctx, progress, retry, debug_dir) = (
-            Arc::clone(&pool),
-            Arc::clone(&ctx),
+        let (pool, ctx, progress, retry, debug_dir, journal) = (
+            Arc::clone(&items.pool),
+            Arc::clone(&items.ctx),
             progress.clone(),
             retry.clone(),
-            debug_dir.clone(),
+            items.debug_dir.clone(),
+            Arc::clone(&items.journal),
         );
         let (mut task_shutdown, mut hard_stop) = (shutdown.clone(), shutdown.clone());
         tasks.spawn(async move {
             progress.item_started();
+            let started_at = journal::now_rfc3339();
             let outcome = tokio::select! {
                 outcome = process(&pool, &work, &ctx, debug_dir.as_deref(), &retry, &mut task_shutdown) => outcome,
-                _ = hard_stop.reached(2) => Outcome::Failed(failure(&work, 0, "stopped by a second interrupt".into())),
+                _ = hard_stop.reached(2) => return Outcome::Interrupted,
             };
+            note_in_journal(&journal, &work, &outcome, started_at);
             progress.item_finished(&work.item.id, matches!(outcome, Outcome::Scraped { .. }));
             drop(permit);
             outcome
@@ -415,16 +532,16 @@ async fn scrape_all(
 fn record(done: Result<Outcome, tokio::task::JoinError>, summary: &mut RunSummary) {
     match done {
         Ok(Outcome::Scraped {
-            location,
-            click_to_content,
+            location, saved, ..
         }) => {
             summary.scraped += 1;
-            summary.click_to_content.push(click_to_content);
+            summary.click_to_content.push(saved.click_to_content);
             if let Some(location) = location {
                 *summary.locations.entry(location).or_default() += 1;
             }
         }
         Ok(Outcome::Failed(f)) => summary.failed.push(f),
+        Ok(Outcome::Interrupted) => summary.not_started += 1,
         Err(e) if e.is_cancelled() => summary.not_started += 1,
         Err(e) => tracing::error!(error = %e, "an item task panicked"),
     }
@@ -465,7 +582,7 @@ async fn process(
         let lease = if attempt == 0 {
             pool.checkout().await
         } else {
-            pool.fresh().await
+            pool.replacement().await
         };
         let mut lease = match lease {
             Ok(lease) => lease,
@@ -480,33 +597,39 @@ async fn process(
             worker::scrape_item(&mut lease, work, ctx, debug_dir),
         )
         .await
-        .unwrap_or_else(|_| Err(ItemError::Deadline(retry.deadline.as_secs_f64())));
+        .unwrap_or(Err(ItemError::Deadline(retry.deadline.as_secs_f64())));
         match result {
             Ok(saved) => {
                 pool.checkin(lease).await;
                 tracing::debug!(id = %work.item.id, path = %work.relative.display(), bytes = saved.bytes, sha256 = %saved.sha256, attempts, "item saved");
                 return Outcome::Scraped {
                     location,
-                    click_to_content: saved.click_to_content,
+                    saved,
+                    attempts,
                 };
             }
             Err(e) => {
                 tracing::warn!(id = %work.item.id, title = %work.item.title, attempt = attempts, error = %e, "item attempt failed");
                 last_error = e.to_string();
                 pool.discard(lease).await;
+                if matches!(e, ItemError::Page(PageError::NotInSidebar { .. })) {
+                    // Retrying cannot help: the sidebar itself has changed.
+                    return Outcome::Failed(failure(work, attempts, last_error, true));
+                }
             }
         }
     }
-    Outcome::Failed(failure(work, attempts, last_error))
+    Outcome::Failed(failure(work, attempts, last_error, false))
 }
 
-fn failure(work: &WorkItem, attempts: u32, reason: String) -> Failure {
+fn failure(work: &WorkItem, attempts: u32, reason: String, stale: bool) -> Failure {
     Failure {
         id: work.item.id.clone(),
         title: work.item.title.clone(),
         path: work.relative.clone(),
         attempts,
         reason,
+        stale,
     }
 }
 

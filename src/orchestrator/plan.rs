@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::journal::{ItemStatus, JournalState};
 use crate::sidebar::{Item, SidebarTree};
 use crate::storage::{self, ItemLocation};
 
@@ -16,6 +17,32 @@ pub struct WorkItem {
     pub path: PathBuf,
 }
 
+/// Which items a run does.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Every item (`--force`, or `behavior.skip_existing: false`).
+    All,
+    /// What is not done yet: done means the journal says so and the file still has the recorded
+    /// hash (or, for items the journal never saw, that the file exists).
+    Remaining(&'a JournalState),
+    /// Only the items the journal records as failed (`--retry-failed`).
+    Failed(&'a JournalState),
+}
+
+impl Selection<'_> {
+    fn wants(&self, work: &WorkItem, output_dir: &Path) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Remaining(journal) => {
+                !journal.is_done(&work.item.id, output_dir, &work.relative)
+            }
+            Selection::Failed(journal) => journal
+                .get(&work.item.id)
+                .is_some_and(|entry| entry.status == ItemStatus::Failed),
+        }
+    }
+}
+
 /// Every item of the run, split into what remains to do and what resume skips.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -26,14 +53,13 @@ pub struct Plan {
 }
 
 /// Assigns output paths to every item of `tree` (over the whole sidebar, so collision suffixes
-/// are the same on every run whatever `max_items` is), keeps the first `max_items`, and skips the
-/// items whose file already exists unless `force`.
+/// are the same on every run whatever `max_items` is), keeps the first `max_items`, and splits
+/// them by `selection`.
 pub fn plan(
     tree: &SidebarTree,
     output_dir: &Path,
     max_items: Option<usize>,
-    skip_existing: bool,
-    force: bool,
+    selection: Selection<'_>,
 ) -> Result<Plan, storage::StorageError> {
     let items = tree.items();
     let menu_ids: Vec<Vec<String>> = items
@@ -70,10 +96,10 @@ pub fn plan(
             relative,
             path,
         };
-        if skip_existing && !force && work.path.is_file() {
-            plan.skipped.push(work.clone());
-        } else {
+        if selection.wants(&work, output_dir) {
             plan.todo.push(work.clone());
+        } else {
+            plan.skipped.push(work.clone());
         }
         plan.all.push(work);
     }
@@ -123,7 +149,8 @@ mod tests {
     #[test]
     fn paths_mirror_the_sidebar_and_resolve_collisions_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let plan = plan(&tree(), dir.path(), None, true, false).unwrap();
+        let state = JournalState::default();
+        let plan = plan(&tree(), dir.path(), None, Selection::Remaining(&state)).unwrap();
         let rel: Vec<String> = plan
             .all
             .iter()
@@ -145,23 +172,58 @@ mod tests {
     #[test]
     fn existing_files_are_skipped_unless_forced_and_max_items_cuts_in_sidebar_order() {
         let dir = tempfile::tempdir().unwrap();
-        let first = plan(&tree(), dir.path(), None, true, false).unwrap();
+        let empty = JournalState::default();
+        let remaining = Selection::Remaining(&empty);
+        let first = plan(&tree(), dir.path(), None, remaining).unwrap();
         crate::storage::write_atomic(&first.all[1].path, b"done").unwrap();
 
-        let resumed = plan(&tree(), dir.path(), None, true, false).unwrap();
+        let resumed = plan(&tree(), dir.path(), None, remaining).unwrap();
         assert_eq!(resumed.skipped.len(), 1);
         assert_eq!(resumed.skipped[0].item.id, "n2");
         assert_eq!(resumed.todo.len(), 4);
 
-        let forced = plan(&tree(), dir.path(), None, true, true).unwrap();
+        let forced = plan(&tree(), dir.path(), None, Selection::All).unwrap();
         assert_eq!(forced.todo.len(), 5);
-        let no_skip = plan(&tree(), dir.path(), None, false, false).unwrap();
-        assert_eq!(no_skip.todo.len(), 5);
 
-        let cut = plan(&tree(), dir.path(), Some(3), true, false).unwrap();
+        let cut = plan(&tree(), dir.path(), Some(3), remaining).unwrap();
         let ids: Vec<&str> = cut.all.iter().map(|w| w.item.id.as_str()).collect();
         assert_eq!(ids, ["n1", "n2", "n3"]);
         // Cutting never changes a path: suffixes are computed over the whole sidebar.
         assert_eq!(cut.all[2].relative, first.all[2].relative);
+    }
+
+    #[test]
+    fn the_journal_decides_what_is_done_and_what_failed() {
+        use crate::journal::{Journal, JournalEntry};
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join(".wyrm");
+        let all = plan(&tree(), dir.path(), None, Selection::All).unwrap().all;
+        let journal = Journal::open(&state_dir).unwrap();
+        let entry = |work: &WorkItem, status, sha256: Option<String>| JournalEntry {
+            id: work.item.id.clone(),
+            path: work.relative.clone(),
+            status,
+            attempts: 1,
+            error: None,
+            sha256,
+            url: None,
+            started_at: crate::journal::now_rfc3339(),
+            finished_at: crate::journal::now_rfc3339(),
+        };
+        // n1 done and intact; n2 done but its file changed since; n3 failed.
+        let sha = crate::storage::write_atomic(&all[0].path, b"one").unwrap();
+        journal.record(&entry(&all[0], ItemStatus::Done, Some(sha))).unwrap();
+        let sha = crate::storage::write_atomic(&all[1].path, b"two").unwrap();
+        journal.record(&entry(&all[1], ItemStatus::Done, Some(sha))).unwrap();
+        crate::storage::write_atomic(&all[1].path, b"tampered").unwrap();
+        journal.record(&entry(&all[2], ItemStatus::Failed, None)).unwrap();
+
+        let state = JournalState::load(&state_dir).unwrap();
+        let resumed = plan(&tree(), dir.path(), None, Selection::Remaining(&state)).unwrap();
+        let todo: Vec<&str> = resumed.todo.iter().map(|w| w.item.id.as_str()).collect();
+        assert_eq!(todo, ["n2", "n3", "n4", "n5"]);
+        let retry = plan(&tree(), dir.path(), None, Selection::Failed(&state)).unwrap();
+        let todo: Vec<&str> = retry.todo.iter().map(|w| w.item.id.as_str()).collect();
+        assert_eq!(todo, ["n3"]);
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod grid;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -63,7 +65,7 @@ impl Harness {
     }
 
     /// Writes the test config; `extra` is appended YAML (top-level keys not already set).
-    pub fn write_config(&self, extra_behavior: &str) {
+    pub fn write_config(&self, extra: &str) {
         let yaml = format!(
             r#"target_url: "{url}"
 output_directory: "{out}"
@@ -80,7 +82,7 @@ behavior:
   max_retries: 2
   retry_backoff: 0.1
   shutdown_grace: 10
-{extra_behavior}
+{extra}
 "#,
             url = self.server.url(),
             out = self.output().display(),

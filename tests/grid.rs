@@ -1,0 +1,103 @@
+//! Scaling out: Wyrm's workers on a real Selenium Grid (hub + two nodes on 127.0.0.1).
+
+mod support;
+
+use std::time::Duration;
+
+use support::grid::Grid;
+use support::{text, Harness};
+use wyrm::demo::DemoOptions;
+
+/// The Grid's nodes start Debian's Chromium: its path goes in `goog:chromeOptions.binary`.
+const GRID_CONFIG: &str = "webdriver:\n  binary: /usr/bin/chromium\n";
+
+fn no_sessions(status: &serde_json::Value) -> bool {
+    status["value"]["nodes"].as_array().is_some_and(|nodes| {
+        nodes.iter().all(|n| {
+            n["slots"]
+                .as_array()
+                .is_some_and(|slots| slots.iter().all(|s| s["session"].is_null()))
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrapes_on_a_selenium_grid_using_both_nodes() {
+    let h = Harness::start(DemoOptions {
+        latency: Duration::from_millis(200),
+        ..DemoOptions::default()
+    })
+    .await;
+    h.write_config(GRID_CONFIG);
+    let grid = Grid::start(2, 2).await;
+    let output = h.run(&["-j", "4", "--webdriver-url", &grid.url]).await;
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    let all = h.all_ids();
+    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+    h.assert_pages(&ids);
+
+    // Both nodes served sessions: the summary names each node and what it did.
+    let nodes: Vec<String> = grid
+        .sessions_per_node()
+        .await
+        .into_iter()
+        .map(|(uri, _)| uri)
+        .collect();
+    assert_eq!(nodes.len(), 2);
+    for node in &nodes {
+        assert!(out.contains(&format!("node      {node}:")), "{node} served nothing:\n{out}");
+    }
+    // Wyrm deleted every session it created.
+    grid.wait_until(Duration::from_secs(10), no_sessions).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_dying_mid_run_costs_only_its_in_flight_items() {
+    let h = Harness::start(DemoOptions {
+        latency: Duration::from_millis(300),
+        ..DemoOptions::default()
+    })
+    .await;
+    h.write_config(GRID_CONFIG);
+    let mut grid = Grid::start(2, 2).await;
+    let child = h.spawn(&["-j", "4", "--webdriver-url", &grid.url]).await;
+
+    // Once both nodes are busy and some pages are on disk, one node crashes.
+    grid.wait_until(Duration::from_secs(120), |status| {
+        status["value"]["nodes"].as_array().is_some_and(|nodes| {
+            nodes.iter().all(|n| {
+                n["slots"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|s| !s["session"].is_null()))
+            })
+        })
+    })
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while h.written().len() < 4 {
+        assert!(std::time::Instant::now() < deadline, "no pages appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    grid.kill_node(1).await;
+
+    let output = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
+        .await
+        .expect("the run finishes")
+        .expect("wait");
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    let all = h.all_ids();
+    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+    h.assert_pages(&ids);
+    // The Grid notices the dead node; the surviving one holds none of Wyrm's sessions.
+    let status = grid
+        .wait_until(Duration::from_secs(30), |s| {
+            s["value"]["nodes"]
+                .as_array()
+                .is_some_and(|n| n.iter().filter(|n| n["availability"] == "UP").count() == 1)
+        })
+        .await;
+    let left: usize = grid.sessions_per_node().await.iter().map(|(_, n)| n).sum();
+    assert_eq!(left, 0, "sessions left on the Grid: {status}");
+}
