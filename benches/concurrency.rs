@@ -55,9 +55,7 @@ fn parse_args() -> Args {
             }
             "--pages" => args.pages = value().parse().unwrap_or(args.pages),
             "--latency-ms" => args.latency_ms = value().parse().unwrap_or(args.latency_ms),
-            "--levels" => {
-                args.levels = value().split(',').filter_map(|v| v.parse().ok()).collect()
-            }
+            "--levels" => args.levels = value().split(',').filter_map(|v| v.parse().ok()).collect(),
             "--modes" => {
                 args.modes = value()
                     .split(',')
@@ -167,7 +165,11 @@ async fn run_once(url: &str, remote: Option<&str>, mode: SessionMode, level: usi
     let rate = summary.scraped as f64 / summary.items_elapsed.as_secs_f64().max(1e-9);
     format!(
         "| {} | {} | {level} | {:.1} | {rate:.2} | {:.0} | {:.0} | {:.0} | {} |",
-        if remote.is_some() { "Grid 2×2" } else { "local" },
+        if remote.is_some() {
+            "Grid 2×2"
+        } else {
+            "local"
+        },
         match mode {
             SessionMode::Pooled => "pooled",
             SessionMode::PerItem => "per_item",
@@ -187,7 +189,12 @@ fn browser_pss_kib() -> u64 {
     };
     entries
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter(|e| {
             std::fs::read_to_string(e.path().join("comm"))
                 .map(|c| c.starts_with("chrom"))

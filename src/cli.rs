@@ -11,8 +11,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, LogLevel, Overrides, SessionMode};
-use crate::journal::ItemStatus;
 use crate::demo::{DemoOptions, DemoServer};
+use crate::journal::ItemStatus;
 use crate::orchestrator::{self, shutdown, RunOptions, RunSummary, Shutdown};
 
 /// Wyrm turns documentation portals — including JavaScript portals whose pages load only when a
@@ -49,7 +49,13 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Configuration file.
-    #[arg(short, long, value_name = "FILE", default_value = "config.yaml", global = true)]
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "config.yaml",
+        global = true
+    )]
     pub config: PathBuf,
     /// The portal to scrape (overrides `target_url`).
     #[arg(long, value_name = "URL", global = true)]
@@ -58,7 +64,13 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "DIR", global = true)]
     pub output: Option<PathBuf>,
     /// Items scraped at the same time (overrides `behavior.max_concurrent_tasks`).
-    #[arg(short = 'j', long, value_name = "N", global = true, allow_negative_numbers = true)]
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        global = true,
+        allow_negative_numbers = true
+    )]
     pub concurrency: Option<i64>,
     /// Run the browser headless (the default).
     #[arg(long, overrides_with = "no_headless", global = true)]
@@ -154,9 +166,10 @@ impl RunArgs {
             force: self.force,
             max_items: self.max_items,
             debug: self.debug,
-            save_structure: self.save_structure.clone().map(|f| {
-                f.unwrap_or_else(|| default_in_debug(&debug.save_structure_filename))
-            }),
+            save_structure: self
+                .save_structure
+                .clone()
+                .map(|f| f.unwrap_or_else(|| default_in_debug(&debug.save_structure_filename))),
             save_html: self
                 .save_html
                 .clone()
@@ -335,14 +348,21 @@ fn print_summary(config: &Config, s: &RunSummary) {
         );
     }
     if s.not_started > 0 {
-        println!("  pending   {} (not started; run again to resume)", s.not_started);
+        println!(
+            "  pending   {} (not started; run again to resume)",
+            s.not_started
+        );
     }
     println!(
         "  elapsed   {:.1}s (items {:.1}s, {:.2} pages/s, structure {})",
         s.elapsed.as_secs_f64(),
         s.items_elapsed.as_secs_f64(),
         rate,
-        if s.structure_from_cache { "from cache" } else { "discovered" }
+        if s.structure_from_cache {
+            "from cache"
+        } else {
+            "discovered"
+        }
     );
     if s.sessions.created > 0 {
         println!(

@@ -359,11 +359,7 @@ impl Config {
     /// Reads the config file, or falls back to defaults when the file is absent but the command
     /// line supplies a target URL (so `wyrm --url …` needs no file). An explicitly named file
     /// must exist.
-    pub fn load(
-        path: &Path,
-        explicit: bool,
-        overrides: &Overrides,
-    ) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path, explicit: bool, overrides: &Overrides) -> Result<Config, ConfigError> {
         let mut config = match std::fs::read_to_string(path) {
             Ok(text) if text.trim().is_empty() && overrides.target_url.is_some() && !explicit => {
                 Config::default()
@@ -445,7 +441,11 @@ impl Config {
             ("webdriver.window_height", self.webdriver.window_height),
         ] {
             if !(100..=10_000).contains(&value) {
-                return Err(ConfigError::invalid(key, value, "must be between 100 and 10000 pixels"));
+                return Err(ConfigError::invalid(
+                    key,
+                    value,
+                    "must be between 100 and 10000 pixels",
+                ));
             }
         }
         self.delays.validate()?;
@@ -491,10 +491,19 @@ impl Delays {
         ];
         let optional = [
             ("delays.navigation_noheadless", self.navigation_noheadless),
-            ("delays.sidebar_wait_noheadless", self.sidebar_wait_noheadless),
+            (
+                "delays.sidebar_wait_noheadless",
+                self.sidebar_wait_noheadless,
+            ),
             ("delays.expand_menu_noheadless", self.expand_menu_noheadless),
-            ("delays.post_expand_settle_noheadless", self.post_expand_settle_noheadless),
-            ("delays.content_wait_noheadless", self.content_wait_noheadless),
+            (
+                "delays.post_expand_settle_noheadless",
+                self.post_expand_settle_noheadless,
+            ),
+            (
+                "delays.content_wait_noheadless",
+                self.content_wait_noheadless,
+            ),
         ];
         for (key, value) in required {
             check_seconds(key, value)?;
@@ -509,7 +518,11 @@ impl Delays {
 
     fn resolve(&self, headless: bool) -> Timeouts {
         let pick = |base: f64, visible: Option<f64>| {
-            let secs = if headless { base } else { visible.unwrap_or(base) };
+            let secs = if headless {
+                base
+            } else {
+                visible.unwrap_or(base)
+            };
             Duration::from_secs_f64(secs)
         };
         Timeouts {
@@ -574,10 +587,18 @@ impl Behavior {
 /// A duration in seconds must be finite, ≥ 0 and below a day (a larger one is a unit mistake).
 fn check_seconds(key: &str, value: f64) -> Result<(), ConfigError> {
     if !value.is_finite() || value < 0.0 {
-        return Err(ConfigError::invalid(key, value, "must be a number of seconds ≥ 0"));
+        return Err(ConfigError::invalid(
+            key,
+            value,
+            "must be a number of seconds ≥ 0",
+        ));
     }
     if value > 86_400.0 {
-        return Err(ConfigError::invalid(key, value, "must be at most 86400 seconds (one day)"));
+        return Err(ConfigError::invalid(
+            key,
+            value,
+            "must be at most 86400 seconds (one day)",
+        ));
     }
     Ok(())
 }
@@ -736,8 +757,14 @@ mod tests {
     fn unknown_keys_are_named() {
         for (yaml, name) in [
             ("target_url: http://x.org\nbehaviour: {}\n", "behaviour"),
-            ("target_url: http://x.org\nbehavior: {max_concurent_tasks: 3}\n", "max_concurent_tasks"),
-            ("target_url: http://x.org\nsite: {sidebar_rot: ul}\n", "sidebar_rot"),
+            (
+                "target_url: http://x.org\nbehavior: {max_concurent_tasks: 3}\n",
+                "max_concurent_tasks",
+            ),
+            (
+                "target_url: http://x.org\nsite: {sidebar_rot: ul}\n",
+                "sidebar_rot",
+            ),
         ] {
             let err = parse(yaml).unwrap_err().to_string();
             assert!(err.contains(name), "{err}");
@@ -747,16 +774,42 @@ mod tests {
     #[test]
     fn bad_values_name_key_value_and_rule() {
         let base = "target_url: http://x.org\n";
-        assert_eq!(invalid_key(&format!("{base}behavior: {{max_concurrent_tasks: 0}}")), "behavior.max_concurrent_tasks");
-        assert_eq!(invalid_key(&format!("{base}behavior: {{max_concurrent_tasks: -3}}")), "behavior.max_concurrent_tasks");
-        assert_eq!(invalid_key(&format!("{base}behavior: {{max_concurrent_tasks: 65}}")), "behavior.max_concurrent_tasks");
-        assert_eq!(invalid_key(&format!("{base}behavior: {{max_expand_attempts: 0}}")), "behavior.max_expand_attempts");
-        assert_eq!(invalid_key(&format!("{base}delays: {{content_wait: -1}}")), "delays.content_wait");
-        assert_eq!(invalid_key(&format!("{base}delays: {{expand_menu_noheadless: -1}}")), "delays.expand_menu_noheadless");
+        assert_eq!(
+            invalid_key(&format!("{base}behavior: {{max_concurrent_tasks: 0}}")),
+            "behavior.max_concurrent_tasks"
+        );
+        assert_eq!(
+            invalid_key(&format!("{base}behavior: {{max_concurrent_tasks: -3}}")),
+            "behavior.max_concurrent_tasks"
+        );
+        assert_eq!(
+            invalid_key(&format!("{base}behavior: {{max_concurrent_tasks: 65}}")),
+            "behavior.max_concurrent_tasks"
+        );
+        assert_eq!(
+            invalid_key(&format!("{base}behavior: {{max_expand_attempts: 0}}")),
+            "behavior.max_expand_attempts"
+        );
+        assert_eq!(
+            invalid_key(&format!("{base}delays: {{content_wait: -1}}")),
+            "delays.content_wait"
+        );
+        assert_eq!(
+            invalid_key(&format!("{base}delays: {{expand_menu_noheadless: -1}}")),
+            "delays.expand_menu_noheadless"
+        );
         assert_eq!(invalid_key("target_url: ftp://x.org\n"), "target_url");
         assert_eq!(invalid_key("target_url: not a url\n"), "target_url");
-        assert_eq!(invalid_key(&format!("{base}webdriver: {{remote_url: 'localhost:4444'}}")), "webdriver.remote_url");
-        assert_eq!(invalid_key(&format!("{base}site: {{menu_text: 'div[['}}")), "site");
+        assert_eq!(
+            invalid_key(&format!(
+                "{base}webdriver: {{remote_url: 'localhost:4444'}}"
+            )),
+            "webdriver.remote_url"
+        );
+        assert_eq!(
+            invalid_key(&format!("{base}site: {{menu_text: 'div[['}}")),
+            "site"
+        );
         let err = parse(&format!("{base}behavior: {{max_concurrent_tasks: 0}}"))
             .unwrap()
             .validate()
@@ -771,7 +824,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("`behavior.max_concurrent_tasks`"), "{err}");
-        let err = parse("target_url: http://x.org\nlog_level: LOUD\n").unwrap_err().to_string();
+        let err = parse("target_url: http://x.org\nlog_level: LOUD\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`log_level`") && err.contains("LOUD"), "{err}");
         let err = parse("- a\n- b\n").unwrap_err().to_string();
         assert!(err.contains("must be a mapping"), "{err}");
@@ -783,21 +838,32 @@ mod tests {
         let empty = dir.path().join("empty.yaml");
         std::fs::write(&empty, "  \n").unwrap();
         let none = Overrides::default();
-        assert!(matches!(Config::load(&empty, true, &none), Err(ConfigError::Empty { .. })));
+        assert!(matches!(
+            Config::load(&empty, true, &none),
+            Err(ConfigError::Empty { .. })
+        ));
         let missing = dir.path().join("missing.yaml");
-        assert!(matches!(Config::load(&missing, false, &none), Err(ConfigError::NotFound { .. })));
+        assert!(matches!(
+            Config::load(&missing, false, &none),
+            Err(ConfigError::NotFound { .. })
+        ));
         let with_url = Overrides {
             target_url: Some("http://127.0.0.1:9/".into()),
             ..Overrides::default()
         };
-        let config = Config::load(&missing, false, &with_url).expect("--url stands in for the file");
+        let config =
+            Config::load(&missing, false, &with_url).expect("--url stands in for the file");
         assert_eq!(config.target_url(), "http://127.0.0.1:9/");
-        assert!(matches!(Config::load(&missing, true, &with_url), Err(ConfigError::NotFound { .. })));
+        assert!(matches!(
+            Config::load(&missing, true, &with_url),
+            Err(ConfigError::NotFound { .. })
+        ));
     }
 
     #[test]
     fn overrides_win_over_the_file() {
-        let mut config = parse("target_url: http://a.org\nbehavior: {max_concurrent_tasks: 3}\n").unwrap();
+        let mut config =
+            parse("target_url: http://a.org\nbehavior: {max_concurrent_tasks: 3}\n").unwrap();
         config.apply(&Overrides {
             target_url: Some("http://b.org".into()),
             concurrency: Some(7),
@@ -813,7 +879,10 @@ mod tests {
 
     #[test]
     fn noheadless_delays_apply_only_with_a_visible_browser() {
-        let mut config = parse("target_url: http://a.org\ndelays: {content_wait: 4, content_wait_noheadless: 9}\n").unwrap();
+        let mut config = parse(
+            "target_url: http://a.org\ndelays: {content_wait: 4, content_wait_noheadless: 9}\n",
+        )
+        .unwrap();
         assert_eq!(config.timeouts().content_wait, Duration::from_secs(4));
         config.webdriver.headless = false;
         assert_eq!(config.timeouts().content_wait, Duration::from_secs(9));

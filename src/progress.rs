@@ -92,7 +92,11 @@ impl Progress {
 
     /// One item is finished, whatever its outcome.
     pub fn item_finished(&self, id: &str, ok: bool) {
-        let n = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        let n = self
+            .inner
+            .in_flight
+            .fetch_sub(1, Ordering::SeqCst)
+            .saturating_sub(1);
         let done = self.inner.done.fetch_add(1, Ordering::SeqCst) + 1;
         if !ok {
             self.inner.failed.fetch_add(1, Ordering::SeqCst);
@@ -137,7 +141,11 @@ impl Inner {
     fn line(&self) -> String {
         let done = self.done.load(Ordering::SeqCst);
         let elapsed = self.started.elapsed().as_secs_f64();
-        let rate = if elapsed > 0.0 { done as f64 / elapsed } else { 0.0 };
+        let rate = if elapsed > 0.0 {
+            done as f64 / elapsed
+        } else {
+            0.0
+        };
         let pct = (done * 100).checked_div(self.total).unwrap_or(100);
         format!(
             "progress: {done}/{} ({pct}%) · {rate:.1} pages/s · {elapsed:.0}s elapsed · {} in flight · {} failed",

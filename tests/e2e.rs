@@ -8,10 +8,6 @@ use std::time::Duration;
 use support::{temp_files, text, Harness};
 use wyrm::demo::{DemoOptions, Fault};
 
-fn ids(h: &Harness) -> Vec<String> {
-    h.all_ids()
-}
-
 /// The full scrape at concurrency 5, in the given session mode: every page, correct, bounded
 /// and really concurrent, progress per item, nothing left running.
 async fn full_scrape(mode: &str) {
@@ -23,15 +19,27 @@ async fn full_scrape(mode: &str) {
     let output = h.run(&["-j", "5", "--session-mode", mode]).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 
-    let all = ids(&h);
+    let all = h.all_ids();
     assert!(all.len() >= 40, "the sample portal has {} pages", all.len());
     let id_refs: Vec<&str> = all.iter().map(String::as_str).collect();
     let located = h.assert_pages(&id_refs);
 
     let stats = h.server.stats();
-    assert!(stats.max_in_flight <= 5, "bound broken: {} in flight", stats.max_in_flight);
-    assert!(stats.max_in_flight >= 2, "not concurrent: max {} in flight", stats.max_in_flight);
-    assert_eq!(h.log_events("item finished").len(), all.len(), "one progress step per item");
+    assert!(
+        stats.max_in_flight <= 5,
+        "bound broken: {} in flight",
+        stats.max_in_flight
+    );
+    assert!(
+        stats.max_in_flight >= 2,
+        "not concurrent: max {} in flight",
+        stats.max_in_flight
+    );
+    assert_eq!(
+        h.log_events("item finished").len(),
+        all.len(),
+        "one progress step per item"
+    );
     assert!(temp_files(&h.output()).is_empty());
 
     // Content checks on the converted pages.
@@ -39,15 +47,29 @@ async fn full_scrape(mode: &str) {
     for page in h.server.pages() {
         let md = &files[&located[&page.id]];
         for code in &page.response_codes {
-            assert!(md.contains(&format!("Response {code}")), "{}: tab {code} missing:\n{md}", page.id);
+            assert!(
+                md.contains(&format!("Response {code}")),
+                "{}: tab {code} missing:\n{md}",
+                page.id
+            );
         }
     }
-    let bash = files.values().find(|t| t.contains("#!/bin/bash")).expect("a guide with a bash block");
+    let bash = files
+        .values()
+        .find(|t| t.contains("#!/bin/bash"))
+        .expect("a guide with a bash block");
     assert!(bash.contains("```bash\n#!/bin/bash"), "{bash}");
-    assert!(files.values().any(|t| t.contains("| ---") || t.contains("|---")), "a GFM table");
+    assert!(
+        files
+            .values()
+            .any(|t| t.contains("| ---") || t.contains("|---")),
+        "a GFM table"
+    );
     // Hostile titles stay inside the output directory, and the output tree mirrors the sidebar.
     for path in files.keys() {
-        assert!(path.components().all(|c| matches!(c, std::path::Component::Normal(_))));
+        assert!(path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_))));
     }
 }
 
@@ -77,31 +99,54 @@ async fn resume_skips_force_overwrites_and_resume_info_needs_no_browser() {
         .expect("runs");
     let info_text = text(&info);
     assert_eq!(info.status.code(), Some(0), "{info_text}");
-    let total = ids(&h).len();
-    assert!(info_text.contains(&format!("Total:     {total}")), "{info_text}");
+    let total = h.all_ids().len();
+    assert!(
+        info_text.contains(&format!("Total:     {total}")),
+        "{info_text}"
+    );
     assert!(info_text.contains("Done:      6"), "{info_text}");
-    assert!(info_text.contains(&format!("Remaining: {}", total - 6)), "{info_text}");
+    assert!(
+        info_text.contains(&format!("Remaining: {}", total - 6)),
+        "{info_text}"
+    );
 
-    // Tamper with one written file: a plain rerun keeps it (skipped), --force rewrites it.
+    // A file changed behind Wyrm's back no longer matches the journal's hash: the rerun redoes
+    // exactly that one and skips the rest.
     let (victim, _) = h.written().into_iter().next().expect("a file");
     let victim_path = h.output().join(&victim);
-    std::fs::write(&victim_path, "stale").expect("write");
+    std::fs::write(&victim_path, "tampered").expect("write");
     let second = h.run(&["--max-items", "6"]).await;
-    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
-    assert!(text(&second).contains("skipped   6"), "{}", text(&second));
-    assert_eq!(std::fs::read_to_string(&victim_path).unwrap(), "stale");
+    let second_text = text(&second);
+    assert_eq!(second.status.code(), Some(0), "{second_text}");
+    assert!(
+        second_text.contains("scraped   1") && second_text.contains("skipped   5"),
+        "{second_text}"
+    );
+    assert!(std::fs::read_to_string(&victim_path)
+        .unwrap()
+        .contains("WYRM-MARKER-"));
 
+    let third = h.run(&["--max-items", "6"]).await;
+    assert!(
+        text(&third).contains("scraped   0") && text(&third).contains("skipped   6"),
+        "{}",
+        text(&third)
+    );
+
+    // --force redoes every one of them.
     let forced = h.run(&["--max-items", "6", "--force"]).await;
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced));
-    assert!(std::fs::read_to_string(&victim_path).unwrap().contains("WYRM-MARKER-"));
+    assert!(text(&forced).contains("scraped   6"), "{}", text(&forced));
 
     // The rest of the portal resumes where the first run stopped.
     let rest = h.run(&[]).await;
     assert_eq!(rest.status.code(), Some(0), "{}", text(&rest));
-    assert!(text(&rest).contains(&format!("scraped   {}", total - 6)), "{}", text(&rest));
-    let all = ids(&h);
-    let id_refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&id_refs);
+    assert!(
+        text(&rest).contains(&format!("scraped   {}", total - 6)),
+        "{}",
+        text(&rest)
+    );
+    h.assert_all_pages();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,11 +165,15 @@ async fn failing_pages_are_retried_then_reported_and_the_rest_is_written() {
     assert_eq!(output.status.code(), Some(1), "{out}");
     assert!(out.contains("failed    1"), "{out}");
     assert!(out.contains(&broken), "the failure names the item: {out}");
-    let expected: Vec<String> = ids(&h).into_iter().filter(|id| *id != broken).collect();
+    let expected: Vec<String> = h.all_ids().into_iter().filter(|id| *id != broken).collect();
     let id_refs: Vec<&str> = expected.iter().map(String::as_str).collect();
     h.assert_pages(&id_refs);
     let stats = h.server.stats();
-    assert_eq!(stats.requests_per_id.get(&flaky).copied(), Some(2), "flaky page retried once");
+    assert_eq!(
+        stats.requests_per_id.get(&flaky).copied(),
+        Some(2),
+        "flaky page retried once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,16 +205,18 @@ async fn sigint_stops_cleanly_and_a_rerun_completes() {
     h.assert_no_browsers_left("after SIGINT").await;
     assert!(temp_files(&h.output()).is_empty(), "partial files left");
     let partial = h.written().len();
-    assert!(partial < ids(&h).len(), "the run was interrupted early");
+    assert!(partial < h.all_ids().len(), "the run was interrupted early");
     for (path, md) in h.written() {
-        assert!(md.contains("WYRM-MARKER-"), "{} is incomplete", path.display());
+        assert!(
+            md.contains("WYRM-MARKER-"),
+            "{} is incomplete",
+            path.display()
+        );
     }
 
     let rerun = h.run(&["-j", "5"]).await;
     assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
-    let all = ids(&h);
-    let id_refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&id_refs);
+    h.assert_all_pages();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,7 +230,10 @@ async fn a_missing_browser_says_how_to_install_it() {
         .expect("runs");
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
-    assert!(out.contains("apt-get install chromium chromium-driver"), "{out}");
+    assert!(
+        out.contains("apt-get install chromium chromium-driver"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,9 +241,17 @@ async fn config_errors_name_the_key_and_exit_2() {
     let h = Harness::start(DemoOptions::default()).await;
     let bad = h.run(&["-j", "0"]).await;
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
-    assert!(text(&bad).contains("behavior.max_concurrent_tasks"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("behavior.max_concurrent_tasks"),
+        "{}",
+        text(&bad)
+    );
 
-    std::fs::write(h.config_path(), "target_url: http://127.0.0.1:1/\nbehaviour: {}\n").unwrap();
+    std::fs::write(
+        h.config_path(),
+        "target_url: http://127.0.0.1:1/\nbehaviour: {}\n",
+    )
+    .unwrap();
     let typo = h.run(&[]).await;
     assert_eq!(typo.status.code(), Some(2), "{}", text(&typo));
     assert!(text(&typo).contains("behaviour"), "{}", text(&typo));
@@ -204,7 +266,13 @@ async fn trailing_header_layout_is_scraped_too() {
     .await;
     let output = h.run(&["--max-items", "12"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let first: Vec<String> = h.server.pages().iter().take(12).map(|p| p.id.clone()).collect();
+    let first: Vec<String> = h
+        .server
+        .pages()
+        .iter()
+        .take(12)
+        .map(|p| p.id.clone())
+        .collect();
     let id_refs: Vec<&str> = first.iter().map(String::as_str).collect();
     let located = h.assert_pages(&id_refs);
     // Items sit under their header's directory although the header comes after them.

@@ -33,9 +33,7 @@ async fn scrapes_on_a_selenium_grid_using_both_nodes() {
     let output = h.run(&["-j", "4", "--webdriver-url", &grid.url]).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
-    let all = h.all_ids();
-    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&ids);
+    h.assert_all_pages();
 
     // Both nodes served sessions: the summary names each node and what it did.
     let nodes: Vec<String> = grid
@@ -46,7 +44,10 @@ async fn scrapes_on_a_selenium_grid_using_both_nodes() {
         .collect();
     assert_eq!(nodes.len(), 2);
     for node in &nodes {
-        assert!(out.contains(&format!("node      {node}:")), "{node} served nothing:\n{out}");
+        assert!(
+            out.contains(&format!("node      {node}:")),
+            "{node} served nothing:\n{out}"
+        );
     }
     // Wyrm deleted every session it created.
     grid.wait_until(Duration::from_secs(10), no_sessions).await;
@@ -87,9 +88,7 @@ async fn a_node_dying_mid_run_costs_only_its_in_flight_items() {
         .expect("wait");
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
-    let all = h.all_ids();
-    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&ids);
+    h.assert_all_pages();
     // The Grid notices the dead node; the surviving one holds none of Wyrm's sessions.
     let status = grid
         .wait_until(Duration::from_secs(30), |s| {

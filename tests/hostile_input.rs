@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use wyrm::config::{Config, SiteProfile};
 use wyrm::markdown::html_to_markdown;
-use wyrm::orchestrator::plan::plan;
+use wyrm::orchestrator::plan::{plan, Selection};
 use wyrm::sidebar::{parse_sidebar, SidebarTree};
 use wyrm::storage::{plan_paths, resolve_in, slug, write_atomic, ItemLocation, STATE_DIR_NAME};
 
@@ -175,9 +175,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 /// Plans `tree` into the sandbox's output directory, writes the items `write(index)` selects,
 /// and checks: paths are distinct and contained, the state directory is never used, and the only
 /// things on disk in the whole sandbox are the output directory's ancestors, the written files
-/// and their directories. Returns the number of planned items.
+/// and their directories.
 fn plan_write_and_check(tree: &SidebarTree, sandbox: &Sandbox, write: impl Fn(usize) -> bool) {
-    let planned = plan(tree, &sandbox.output, None, true, false).expect("plan");
+    let planned = plan(tree, &sandbox.output, None, Selection::All).expect("plan");
     assert_eq!(planned.all.len(), tree.item_count());
     let mut relatives = HashSet::new();
     let mut written = BTreeSet::new();
@@ -432,11 +432,17 @@ fn on_test_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 
 #[test]
 fn twenty_megabyte_content_pane_converts() {
+    // An endpoint page's shape (headings, prose, a list, a table, a large JSON example),
+    // repeated to 20 MB.
+    let example: String = (0..40)
+        .map(|i| format!("  \"field{i}\": \"value &lt;{i}&gt; with some text\",\n"))
+        .collect();
     let mut html = String::with_capacity(21 << 20);
     let mut block = 0;
     while html.len() < 20 << 20 {
         html.push_str(&format!(
-            r#"<h2 id="s{block}">Section {block}</h2><p>Some <b>bold</b>, <code>code</code> and a <a href="/x/{block}">link</a>.</p><ul><li>one</li><li>two <i>nested</i></li></ul><table><thead><tr><th>Field</th><th>Type</th></tr></thead><tbody><tr><td>id{block}</td><td>string</td></tr></tbody></table><pre><code class="language-json">{{"block": {block}, "a": "&lt;b&gt;"}}</code></pre>"#
+            r#"<h2 id="s{block}">Section {block}</h2><p>Some <b>bold</b>, <code>code</code> and a <a href="/x/{block}">link</a>.</p><ul><li>one</li><li>two <i>nested</i></li></ul><table><thead><tr><th>Field</th><th>Type</th></tr></thead><tbody><tr><td>id{block}</td><td>string</td></tr></tbody></table><pre><code class="language-json">{{"block": {block}, "a": "&lt;b&gt;",
+{example}}}</code></pre>"#
         ));
         block += 1;
     }
@@ -447,7 +453,8 @@ fn twenty_megabyte_content_pane_converts() {
         markdown.contains(&format!("## Section {last}\n")),
         "last section missing"
     );
-    assert!(markdown.contains(&format!("{{\"block\": {last}, \"a\": \"<b>\"}}")));
+    assert!(markdown.contains(&format!("{{\"block\": {last}, \"a\": \"<b>\",\n")));
+    assert!(markdown.contains("  \"field39\": \"value <39> with some text\",\n}"));
     assert!(markdown.ends_with('\n'));
 }
 
@@ -554,7 +561,8 @@ fn garbage(seed: u64, len: usize) -> Vec<u8> {
 #[test]
 fn invalid_yaml_is_an_error() {
     let mut documents: Vec<String> = [
-        // Tabs for indentation.
+        // Tabs for indentation. (A tab before a top-level key, `\ttarget_url: …`, is accepted
+        // by serde-saphyr as separation space, so it is not in this list.)
         "target_url: https://example.com/docs\nbehavior:\n\tmax_retries: 2\n",
         "target_url: https://example.com/docs\nwebdriver:\n  headless: true\n\t  args: []\n",
         // Unclosed quotes and brackets.
@@ -589,9 +597,7 @@ fn invalid_yaml_is_an_error() {
     let all_bytes: Vec<u8> = (0..=255).collect();
     documents.push(String::from_utf8_lossy(&all_bytes).into_owned());
     documents.push("\0".repeat(64));
-    documents.push(format!(
-        "target_url: https://example.com/docs\n\0\u{1}\u{2}: \u{7f}\n"
-    ));
+    documents.push("target_url: https://example.com/docs\n\0\u{1}\u{2}: \u{7f}\n".to_owned());
     for seed in 0..16 {
         documents.push(String::from_utf8_lossy(&garbage(seed, 4096)).into_owned());
     }
@@ -600,6 +606,27 @@ fn invalid_yaml_is_an_error() {
             config_error(text).is_some(),
             "accepted invalid YAML {text:?}"
         );
+    }
+}
+
+#[test]
+fn hostile_yaml_structures_are_bounded() {
+    // Run on a test-sized stack: the parser must refuse these by its budgets, not by crashing.
+    let head = "target_url: https://example.com/docs\nwebdriver:\n  capabilities:\n";
+    let deep_flow = format!("{head}    x: {}{}\n", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let deep_block: String = (0..5_000)
+        .map(|depth| format!("{}k{depth}:\n", " ".repeat(4 + depth)))
+        .collect();
+    let deep_block = format!("{head}{deep_block}");
+    // "Billion laughs": ten levels of ten aliases each, 10^10 nodes once expanded.
+    let mut alias_bomb = format!("{head}    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10 {
+        let refs = vec![format!("*a{}", level - 1); 10].join(", ");
+        alias_bomb.push_str(&format!("    a{level}: &a{level} [{refs}]\n"));
+    }
+    for text in [deep_flow, deep_block, alias_bomb] {
+        let error = on_test_stack(|| config_error(&text));
+        assert!(error.is_some(), "accepted {:.100}", text);
     }
 }
 
@@ -663,11 +690,10 @@ fn a_wrong_type_in_any_config_key_is_an_error() {
     }
 }
 
-// On the code this test was written against (Wyrm 1.5.0 before type errors named the key path),
-// these keys' messages did NOT contain the key name: every one, because serde-saphyr's type
-// errors say "invalid type: map, expected …" with a line and column but no key (the sections
-// get "invalid type: string, expected struct …"). The test documents the goal and is kept
-// failing until type errors name the key path.
+// Checked against the code of commit 58f4f6e (type errors name the key path since eac9c49): all
+// 62 key paths (57 leaves and the 5 sections) give a message containing the key's last path
+// segment, e.g. "`webdriver.window_width`: invalid type: map, expected u32". Keys whose message
+// does NOT contain the key name: none.
 #[test]
 fn a_wrong_type_error_names_the_key() {
     let mut unnamed = Vec::new();

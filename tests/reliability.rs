@@ -9,10 +9,6 @@ use support::{temp_files, text, Harness};
 use wyrm::demo::{demo_pages, DemoOptions, Fault};
 use wyrm::journal::JournalState;
 
-fn all_ids(h: &Harness) -> Vec<String> {
-    h.all_ids()
-}
-
 /// Every Markdown file is complete: it holds exactly one marker and ends with a newline.
 fn assert_files_complete(h: &Harness) {
     for (path, md) in h.written() {
@@ -27,7 +23,9 @@ fn assert_files_complete(h: &Harness) {
 /// A small pseudo-random sequence (no extra crate): different moments on every run.
 fn moments(n: usize, max_ms: u64) -> Vec<u64> {
     use std::hash::{BuildHasher, Hasher};
-    let mut seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let mut seed = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
     (0..n)
         .map(|_| {
             seed ^= seed << 13;
@@ -63,9 +61,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_a_rerun_writes_exactly_the_
     let last = h.run(&["-j", "5"]).await;
     let out = text(&last);
     assert_eq!(last.status.code(), Some(0), "{out}");
-    let all = all_ids(&h);
-    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&ids);
+    let all = h.assert_all_pages();
     assert!(
         out.contains(&format!("scraped   {}", all.len() - before)),
         "the rerun must write exactly the missing pages ({} of {}):\n{out}",
@@ -99,11 +95,15 @@ async fn site_faults_are_reported_and_the_run_goes_on() {
     let output = h.run(&["-j", "4", "--max-retries", "1"]).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
-    assert!(out.contains(&format!("failed    {}", faults.len())), "{out}");
+    assert!(
+        out.contains(&format!("failed    {}", faults.len())),
+        "{out}"
+    );
     for (id, _) in &faults {
         assert!(out.contains(id.as_str()), "{id} is not reported:\n{out}");
     }
-    let healthy: Vec<String> = all_ids(&h)
+    let healthy: Vec<String> = h
+        .all_ids()
         .into_iter()
         .filter(|id| !faults.iter().any(|(f, _)| f == id))
         .collect();
@@ -111,18 +111,31 @@ async fn site_faults_are_reported_and_the_run_goes_on() {
     h.assert_pages(&ids);
 
     // The journal knows why; --resume-info shows it without a browser.
-    let info = h.wyrm(&["--resume-info"]).env("PATH", "/nonexistent").output().await.unwrap();
+    let info = h
+        .wyrm(&["--resume-info"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .await
+        .unwrap();
     let info_text = text(&info);
     assert_eq!(info.status.code(), Some(0), "{info_text}");
-    assert!(info_text.contains(&format!("Failed:    {}", faults.len())), "{info_text}");
+    assert!(
+        info_text.contains(&format!("Failed:    {}", faults.len())),
+        "{info_text}"
+    );
     assert!(info_text.contains("Pending:   0"), "{info_text}");
 
     // --retry-failed touches only the failed items.
     let healthy_before = h.server.stats().requests_per_id.get(&healthy[0]).copied();
-    let retry = h.run(&["-j", "4", "--max-retries", "0", "--retry-failed"]).await;
+    let retry = h
+        .run(&["-j", "4", "--max-retries", "0", "--retry-failed"])
+        .await;
     let retry_text = text(&retry);
     assert_eq!(retry.status.code(), Some(1), "{retry_text}");
-    assert!(retry_text.contains(&format!("failed    {}", faults.len())), "{retry_text}");
+    assert!(
+        retry_text.contains(&format!("failed    {}", faults.len())),
+        "{retry_text}"
+    );
     assert_eq!(
         h.server.stats().requests_per_id.get(&healthy[0]).copied(),
         healthy_before,
@@ -147,21 +160,27 @@ async fn a_sidebar_that_never_appears_is_a_clear_error() {
     let output = h.run(&[]).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
-    assert!(out.contains("div.filter-api-sidebar-wrapper") && out.contains("did not appear"), "{out}");
+    assert!(
+        out.contains("div.filter-api-sidebar-wrapper") && out.contains("did not appear"),
+        "{out}"
+    );
 }
 
 /// The main process of one tagged Chromium (not a renderer or helper).
 fn a_browser_process(tag: &str) -> Option<i32> {
     let needle = format!("{}={tag}", support::TAG_VAR);
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-        let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let env = std::fs::read(entry.path().join("environ")).ok()?;
-        let tagged = env.split(|b| *b == 0).any(|v| v == needle.as_bytes());
-        let main = !cmdline.windows(7).any(|w| w == b"--type=");
-        (comm.trim() == "chromium" && tagged && main).then_some(pid)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let env = std::fs::read(entry.path().join("environ")).ok()?;
+            let tagged = env.split(|b| *b == 0).any(|v| v == needle.as_bytes());
+            let main = !cmdline.windows(7).any(|w| w == b"--type=");
+            (comm.trim() == "chromium" && tagged && main).then_some(pid)
+        })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,9 +207,7 @@ async fn a_browser_that_crashes_mid_run_costs_only_a_retry() {
         .expect("wait");
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
-    let all = all_ids(&h);
-    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&ids);
+    h.assert_all_pages();
     h.assert_no_browsers_left("after a browser crash").await;
 }
 
@@ -206,7 +223,10 @@ async fn a_stale_structure_cache_is_rediscovered() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("structure-")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("structure-"))
+        })
         .expect("a structure cache");
     let real = &h.server.pages()[4].id;
     let doctored = std::fs::read_to_string(&cache)
@@ -217,10 +237,13 @@ async fn a_stale_structure_cache_is_rediscovered() {
     let output = h.run(&[]).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
-    let all = all_ids(&h);
-    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-    h.assert_pages(&ids);
+    h.assert_all_pages();
     let log = std::fs::read_to_string(h.log_file()).unwrap();
-    assert!(log.contains("no longer matches the site"), "no warning logged");
-    assert!(!std::fs::read_to_string(&cache).unwrap().contains("docs-node-0000001"));
+    assert!(
+        log.contains("no longer matches the site"),
+        "no warning logged"
+    );
+    assert!(!std::fs::read_to_string(&cache)
+        .unwrap()
+        .contains("docs-node-0000001"));
 }

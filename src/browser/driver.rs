@@ -61,7 +61,10 @@ fn locate(
         Some(path) if is_executable(path) => Ok(path.to_path_buf()),
         Some(path) => Err(BrowserError::NotInstalled {
             what,
-            hint: format!("{} is not an executable file; {INSTALL_HINT}", path.display()),
+            hint: format!(
+                "{} is not an executable file; {INSTALL_HINT}",
+                path.display()
+            ),
         }),
         None => names
             .iter()
@@ -107,10 +110,7 @@ impl ChromeDriver {
         }
         let mut child = command.spawn().map_err(|e| err(e.to_string()))?;
         let pgid = child.id().map(|id| id as i32).unwrap_or_default();
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| err("no stdout".into()))?;
+        let stdout = child.stdout.take().ok_or_else(|| err("no stdout".into()))?;
         let mut lines = BufReader::new(stdout).lines();
         let port = tokio::time::timeout(startup, async {
             while let Ok(Some(line)) = lines.next_line().await {
@@ -216,7 +216,10 @@ pub fn reap_orphans(state_dir: &Path) -> usize {
         }
     }
     if !victims.is_empty() {
-        tracing::warn!(count = victims.len(), "killed browser processes orphaned by an earlier run that was killed");
+        tracing::warn!(
+            count = victims.len(),
+            "killed browser processes orphaned by an earlier run that was killed"
+        );
     }
     let _ = std::fs::remove_file(&record);
     victims.len()
@@ -225,7 +228,12 @@ pub fn reap_orphans(state_dir: &Path) -> usize {
 fn process_alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|stat| {
-            let state = stat.rsplit(')').next().unwrap_or("").split_whitespace().next();
+            let state = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next();
             !matches!(state, Some("Z") | Some("X"))
         })
         .unwrap_or(false)

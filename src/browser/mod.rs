@@ -65,8 +65,11 @@ pub trait Session: Send + Sync {
     /// The page's current URL.
     fn current_url(&self) -> BoxFuture<'_, BrowserResult<String>>;
     /// Runs a synchronous script (`arguments[i]` are `args`) and returns its result.
-    fn execute<'a>(&'a self, script: &'a str, args: Vec<Value>)
-        -> BoxFuture<'a, BrowserResult<Value>>;
+    fn execute<'a>(
+        &'a self,
+        script: &'a str,
+        args: Vec<Value>,
+    ) -> BoxFuture<'a, BrowserResult<Value>>;
     /// Runs an asynchronous script: its last argument is a callback to call with the result.
     fn execute_async<'a>(
         &'a self,

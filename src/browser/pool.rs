@@ -89,7 +89,11 @@ impl SessionPool {
     pub async fn fresh(&self) -> BrowserResult<Lease> {
         let session = self.backend.new_session().await?;
         if let Some(node) = session.location() {
-            tracing::info!(node, session = session.id(), "browser session started on a Grid node");
+            tracing::info!(
+                node,
+                session = session.id(),
+                "browser session started on a Grid node"
+            );
         }
         self.created.fetch_add(1, Ordering::SeqCst);
         let open = self.open.fetch_add(1, Ordering::SeqCst) + 1;

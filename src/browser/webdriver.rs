@@ -64,9 +64,14 @@ impl WebDriverBackend {
                 let binary = driver::locate_browser(wd.binary.as_deref())?;
                 let driver_path = driver::locate_driver(wd.driver_path.as_deref())?;
                 driver::reap_orphans(&config.state_dir());
-                let chromedriver = ChromeDriver::start(&driver_path, Duration::from_secs(20)).await?;
+                let chromedriver =
+                    ChromeDriver::start(&driver_path, Duration::from_secs(20)).await?;
                 driver::record_group(&config.state_dir(), chromedriver.process_group());
-                (chromedriver.url().to_string(), Some(chromedriver), Some(binary))
+                (
+                    chromedriver.url().to_string(),
+                    Some(chromedriver),
+                    Some(binary),
+                )
             }
         };
         let capabilities = build_capabilities(config, binary, &timeouts);
@@ -103,7 +108,10 @@ impl WebDriverBackend {
                     url: self.url.clone(),
                     reason: format!("cannot create a browser profile directory: {e}"),
                 })?;
-            push_arg(&mut caps, format!("--user-data-dir={}", dir.path().display()));
+            push_arg(
+                &mut caps,
+                format!("--user-data-dir={}", dir.path().display()),
+            );
             Some(dir)
         } else {
             None
@@ -124,7 +132,9 @@ impl WebDriverBackend {
             .await;
             match attempt {
                 Ok(Ok(client)) => break client,
-                Ok(Err(e)) if is_retryable(&e) && tokio::time::Instant::now() + backoff < deadline => {
+                Ok(Err(e))
+                    if is_retryable(&e) && tokio::time::Instant::now() + backoff < deadline =>
+                {
                     tracing::debug!(error = %e, "session not created yet; retrying");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -184,7 +194,9 @@ impl Backend for WebDriverBackend {
             let closes = leftovers.into_iter().map(|(id, client)| async move {
                 match tokio::time::timeout(Duration::from_secs(10), client.close()).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::debug!(session = %id, error = %e, "session close failed"),
+                    Ok(Err(e)) => {
+                        tracing::debug!(session = %id, error = %e, "session close failed")
+                    }
                     Err(_) => tracing::warn!(session = %id, "session close timed out"),
                 }
             });
@@ -261,11 +273,7 @@ impl Session for WebDriverSession {
 
     fn click<'a>(&'a self, css: &'a str) -> BoxFuture<'a, BrowserResult<()>> {
         async move {
-            let element = self
-                .client
-                .find(Locator::Css(css))
-                .await
-                .map_err(map_cmd)?;
+            let element = self.client.find(Locator::Css(css)).await.map_err(map_cmd)?;
             element.click().await.map_err(|e| match map_cmd(e) {
                 BrowserError::ClickIntercepted { .. } => BrowserError::ClickIntercepted {
                     target: css.to_string(),
@@ -282,14 +290,14 @@ impl Session for WebDriverSession {
             if let Ok(mut live) = this.live.lock() {
                 live.remove(&this.id);
             }
-            let result = match tokio::time::timeout(Duration::from_secs(15), this.client.close()).await
-            {
-                Ok(result) => result.map_err(map_cmd),
-                Err(_) => Err(BrowserError::Timeout {
-                    what: "the browser session to close".into(),
-                    after: Duration::from_secs(15),
-                }),
-            };
+            let result =
+                match tokio::time::timeout(Duration::from_secs(15), this.client.close()).await {
+                    Ok(result) => result.map_err(map_cmd),
+                    Err(_) => Err(BrowserError::Timeout {
+                        what: "the browser session to close".into(),
+                        after: Duration::from_secs(15),
+                    }),
+                };
             drop(this.profile);
             tracing::debug!(session = %this.id, "browser session closed");
             result
@@ -304,7 +312,9 @@ impl Session for WebDriverSession {
 async fn grid_node_of(client: &Client, server: &str, id: &str) -> Option<String> {
     use http_body_util::BodyExt;
     let mut request = client.raw_request();
-    request.url(&format!("{server}/status")).skip_cookie_navigation();
+    request
+        .url(&format!("{server}/status"))
+        .skip_cookie_navigation();
     let response = tokio::time::timeout(Duration::from_secs(5), request.send())
         .await
         .ok()?
@@ -342,7 +352,10 @@ fn build_capabilities(
     if wd.headless {
         args.push("--headless".into());
     }
-    args.push(format!("--window-size={},{}", wd.window_width, wd.window_height));
+    args.push(format!(
+        "--window-size={},{}",
+        wd.window_width, wd.window_height
+    ));
     args.extend(wd.args.iter().cloned());
     let mut chrome = json!({ "args": args });
     if let Some(binary) = binary {
@@ -365,7 +378,9 @@ fn merge_json(base: &mut Map<String, Value>, extra: &Map<String, Value>) {
     for (key, value) in extra {
         match (base.get_mut(key), value) {
             (Some(Value::Object(b)), Value::Object(e)) => merge_json(b, e),
-            (Some(Value::Array(b)), Value::Array(e)) if key == "args" => b.extend(e.iter().cloned()),
+            (Some(Value::Array(b)), Value::Array(e)) if key == "args" => {
+                b.extend(e.iter().cloned())
+            }
             _ => {
                 base.insert(key.clone(), value.clone());
             }
@@ -400,9 +415,9 @@ fn map_cmd(e: CmdError) -> BrowserError {
         CmdError::Standard(wd) => {
             let message = wd.message.to_string();
             match wd.error {
-                ErrorStatus::ElementClickIntercepted => BrowserError::ClickIntercepted {
-                    target: message,
-                },
+                ErrorStatus::ElementClickIntercepted => {
+                    BrowserError::ClickIntercepted { target: message }
+                }
                 ErrorStatus::NoSuchElement => BrowserError::NoSuchElement(message),
                 ErrorStatus::JavascriptError => BrowserError::Script(message),
                 ErrorStatus::ScriptTimeout | ErrorStatus::Timeout => BrowserError::Timeout {
@@ -459,8 +474,16 @@ mod tests {
             &config.timeouts(),
         );
         let args = caps["goog:chromeOptions"]["args"].as_array().unwrap();
-        for flag in ["--headless", "--disable-background-networking", "--lang=de", "--mute-audio"] {
-            assert!(args.iter().any(|a| a == flag), "{flag} missing from {args:?}");
+        for flag in [
+            "--headless",
+            "--disable-background-networking",
+            "--lang=de",
+            "--mute-audio",
+        ] {
+            assert!(
+                args.iter().any(|a| a == flag),
+                "{flag} missing from {args:?}"
+            );
         }
         assert_eq!(caps["goog:chromeOptions"]["binary"], "/usr/bin/chromium");
         assert_eq!(caps["se:name"], "wyrm");
@@ -474,9 +497,15 @@ mod tests {
                 { "session": { "sessionId": "other" } },
                 { "session": { "sessionId": "abc" } } ] }
         ] } });
-        assert_eq!(node_holding(&status, "abc").as_deref(), Some("http://127.0.0.1:5556"));
+        assert_eq!(
+            node_holding(&status, "abc").as_deref(),
+            Some("http://127.0.0.1:5556")
+        );
         assert_eq!(node_holding(&status, "nope"), None);
-        assert_eq!(node_holding(&json!({ "value": { "ready": true } }), "abc"), None);
+        assert_eq!(
+            node_holding(&json!({ "value": { "ready": true } }), "abc"),
+            None
+        );
     }
 
     #[test]

@@ -129,7 +129,13 @@ fn note_in_journal(journal: &Journal, work: &WorkItem, outcome: &Outcome, starte
             Some(saved.sha256.clone()),
             saved.url.clone(),
         ),
-        Outcome::Failed(f) => (ItemStatus::Failed, f.attempts, Some(f.reason.clone()), None, None),
+        Outcome::Failed(f) => (
+            ItemStatus::Failed,
+            f.attempts,
+            Some(f.reason.clone()),
+            None,
+            None,
+        ),
         Outcome::Interrupted => return,
     };
     let entry = JournalEntry {
@@ -187,13 +193,7 @@ pub async fn resume_info(
     let mut env = Lazy::new(config, shutdown.clone());
     let result = async {
         let (tree, _) = structure(config, options, &shutdown, &mut env).await?;
-        let journal = JournalState::load(&config.state_dir())?;
-        let plan = plan::plan(
-            &tree,
-            &config.output_directory,
-            options.max_items,
-            Selection::Remaining(&journal),
-        )?;
+        let (plan, journal) = plan_run(config, &tree, options, true)?;
         Ok(ResumeInfo { plan, journal })
     }
     .await;
@@ -201,15 +201,26 @@ pub async fn resume_info(
     result
 }
 
-/// Which items this run does, from the options and the journal.
-fn selection<'a>(config: &Config, options: &RunOptions, journal: &'a JournalState) -> Selection<'a> {
-    if options.retry_failed {
-        Selection::Failed(journal)
+/// Plans the run over `tree` with what the journal says now: only what remains when
+/// `remaining_only`, otherwise as the options select (`--force`, `--retry-failed`).
+fn plan_run(
+    config: &Config,
+    tree: &SidebarTree,
+    options: &RunOptions,
+    remaining_only: bool,
+) -> Result<(Plan, JournalState), RunError> {
+    let journal = JournalState::load(&config.state_dir())?;
+    let selection = if remaining_only {
+        Selection::Remaining(&journal)
+    } else if options.retry_failed {
+        Selection::Failed(&journal)
     } else if options.force || !config.behavior.skip_existing {
         Selection::All
     } else {
-        Selection::Remaining(journal)
-    }
+        Selection::Remaining(&journal)
+    };
+    let plan = plan::plan(tree, &config.output_directory, options.max_items, selection)?;
+    Ok((plan, journal))
 }
 
 async fn run_inner(
@@ -222,13 +233,7 @@ async fn run_inner(
     let url = config.target_url().to_string();
     let journal = Arc::new(Journal::open(&config.state_dir())?);
     let (tree, from_cache) = structure(config, options, &shutdown, env).await?;
-    let state = JournalState::load(&config.state_dir())?;
-    let plan = plan::plan(
-        &tree,
-        &config.output_directory,
-        options.max_items,
-        selection(config, options, &state),
-    )?;
+    let (plan, _) = plan_run(config, &tree, options, false)?;
     tracing::info!(
         total = plan.all.len(),
         todo = plan.todo.len(),
@@ -261,7 +266,9 @@ async fn run_inner(
     // Items missing from the live sidebar mean the cached structure is out of date: discover the
     // sidebar again and do what is still missing.
     if from_cache && summary.failed.iter().any(|f| f.stale) && !shutdown.is_requested() {
-        tracing::warn!("the cached sidebar structure no longer matches the site; discovering it again");
+        tracing::warn!(
+            "the cached sidebar structure no longer matches the site; discovering it again"
+        );
         let rediscover = RunOptions {
             force: options.force,
             ..options.clone()
@@ -269,13 +276,7 @@ async fn run_inner(
         let (tree, _) = discover_structure(config, &rediscover, &shutdown, env).await?;
         summary.failed.retain(|f| !f.stale);
         summary.structure_from_cache = false;
-        let state = JournalState::load(&config.state_dir())?;
-        let plan = plan::plan(
-            &tree,
-            &config.output_directory,
-            options.max_items,
-            Selection::Remaining(&state),
-        )?;
+        let (plan, _) = plan_run(config, &tree, options, true)?;
         summary.total = plan.all.len();
         if let Some(warming) = env.warming.take() {
             let _ = warming.await;
@@ -363,6 +364,14 @@ async fn discover_structure(
         }
     };
     lease.on_portal = true;
+    let pause = config.debug_settings.non_headless_pause_seconds;
+    if !config.webdriver.headless && pause > 0.0 {
+        // A deliberate pause the user asked for, to look at the expanded sidebar.
+        tracing::info!(
+            "keeping the browser open for {pause:.0}s (debug_settings.non_headless_pause_seconds)"
+        );
+        tokio::time::sleep(Duration::from_secs_f64(pause)).await;
+    }
     pool.checkin_warm(lease).await;
     tracing::info!(
         items = discovered.tree.item_count(),

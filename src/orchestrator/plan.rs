@@ -67,12 +67,7 @@ pub fn plan(
         .map(|item| {
             item.menu_positions
                 .iter()
-                .map(|p| {
-                    p.iter()
-                        .map(usize::to_string)
-                        .collect::<Vec<_>>()
-                        .join(".")
-                })
+                .map(|p| p.iter().map(usize::to_string).collect::<Vec<_>>().join("."))
                 .collect()
         })
         .collect();
@@ -125,7 +120,9 @@ mod tests {
     }
 
     fn header(title: &str) -> String {
-        format!(r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#)
+        format!(
+            r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#
+        )
     }
 
     /// A sidebar with a duplicate title under one menu, the same menu name under two headers
@@ -212,11 +209,17 @@ mod tests {
         };
         // n1 done and intact; n2 done but its file changed since; n3 failed.
         let sha = crate::storage::write_atomic(&all[0].path, b"one").unwrap();
-        journal.record(&entry(&all[0], ItemStatus::Done, Some(sha))).unwrap();
+        journal
+            .record(&entry(&all[0], ItemStatus::Done, Some(sha)))
+            .unwrap();
         let sha = crate::storage::write_atomic(&all[1].path, b"two").unwrap();
-        journal.record(&entry(&all[1], ItemStatus::Done, Some(sha))).unwrap();
+        journal
+            .record(&entry(&all[1], ItemStatus::Done, Some(sha)))
+            .unwrap();
         crate::storage::write_atomic(&all[1].path, b"tampered").unwrap();
-        journal.record(&entry(&all[2], ItemStatus::Failed, None)).unwrap();
+        journal
+            .record(&entry(&all[2], ItemStatus::Failed, None))
+            .unwrap();
 
         let state = JournalState::load(&state_dir).unwrap();
         let resumed = plan(&tree(), dir.path(), None, Selection::Remaining(&state)).unwrap();

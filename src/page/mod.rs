@@ -81,8 +81,13 @@ pub async fn open_item(
     ctx: &PageContext,
 ) -> Result<PageContent, PageError> {
     if !lease.on_portal {
-        discover::open_portal(lease.session(), &ctx.target_url, &ctx.profile, &ctx.timeouts)
-            .await?;
+        discover::open_portal(
+            lease.session(),
+            &ctx.target_url,
+            &ctx.profile,
+            &ctx.timeouts,
+        )
+        .await?;
         lease.on_portal = true;
     }
     let menus: Vec<Value> = item
@@ -111,8 +116,7 @@ pub async fn open_item(
             ClickMode::Native => open_native(lease, ctx, &args).await?,
         };
         if let Some(position) = step.get("expand") {
-            let position: Vec<usize> =
-                serde_json::from_value(position.clone()).unwrap_or_default();
+            let position: Vec<usize> = serde_json::from_value(position.clone()).unwrap_or_default();
             if !expand_menu(lease.session(), &ctx.profile, &ctx.timeouts, &position).await? {
                 return Err(PageError::NotInSidebar {
                     id: item.id.clone(),
@@ -160,7 +164,10 @@ fn finish(
     }
     if step.get("blocked").is_some() {
         return Err(PageError::Browser(BrowserError::Timeout {
-            what: format!("the loader ({}) to go away before the click", ctx.profile.loader),
+            what: format!(
+                "the loader ({}) to go away before the click",
+                ctx.profile.loader
+            ),
             after: ctx.timeouts.content_wait,
         }));
     }

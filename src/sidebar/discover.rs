@@ -69,7 +69,10 @@ pub async fn wait_for_sidebar(
         "const ok = await W.settle(() => { const r = W.root(); return r && W.entries(r).length > 0 && !W.loaderVisible(); }, null, 0, arguments[1]); return !!ok;",
     );
     let ready = session
-        .execute_async(&script, vec![profile_json(profile), ms(timeouts.sidebar_wait)])
+        .execute_async(
+            &script,
+            vec![profile_json(profile), ms(timeouts.sidebar_wait)],
+        )
         .await?;
     if ready == Value::Bool(true) {
         Ok(())
@@ -140,7 +143,9 @@ async fn collapsed_menus(
     let script = format!(
         "{DOM_JS}\nreturn W.menus().filter((m) => !m.open && W.visible(m.el)).map((m) => m.position);"
     );
-    let value = session.execute(&script, vec![profile_json(profile)]).await?;
+    let value = session
+        .execute(&script, vec![profile_json(profile)])
+        .await?;
     Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
@@ -202,9 +207,8 @@ pub async fn click_when_clear(
     deadline: Duration,
     target: &str,
 ) -> Result<(), BrowserError> {
-    let wait_clear = async_script(
-        "return !!(await W.settle(() => !W.loaderVisible(), null, 0, arguments[1]));",
-    );
+    let wait_clear =
+        async_script("return !!(await W.settle(() => !W.loaderVisible(), null, 0, arguments[1]));");
     for _ in 0..3 {
         session
             .execute_async(&wait_clear, vec![profile_json(profile), ms(deadline)])
@@ -226,7 +230,10 @@ pub async fn click_when_clear(
 }
 
 /// The sidebar's outer HTML (the whole document when the sidebar cannot be found).
-async fn sidebar_html(session: &dyn Session, profile: &SiteProfile) -> Result<String, BrowserError> {
+async fn sidebar_html(
+    session: &dyn Session,
+    profile: &SiteProfile,
+) -> Result<String, BrowserError> {
     let script = "const s = document.querySelector(arguments[0].sidebar); return (s || document.documentElement).outerHTML;";
     let value = session.execute(script, vec![profile_json(profile)]).await?;
     Ok(value.as_str().unwrap_or_default().to_string())

@@ -46,7 +46,8 @@ fn java(args: &[String], log: PathBuf) -> Child {
         .stderr(log)
         .process_group(0)
         .kill_on_drop(true);
-    cmd.spawn().expect("java starts (install default-jre-headless)")
+    cmd.spawn()
+        .expect("java starts (install default-jre-headless)")
 }
 
 impl Grid {
@@ -116,9 +117,9 @@ impl Grid {
         };
         grid.wait_until(Duration::from_secs(90), |status| {
             status["value"]["ready"] == true
-                && status["value"]["nodes"]
-                    .as_array()
-                    .is_some_and(|n| n.iter().filter(|n| n["availability"] == "UP").count() == nodes)
+                && status["value"]["nodes"].as_array().is_some_and(|n| {
+                    n.iter().filter(|n| n["availability"] == "UP").count() == nodes
+                })
         })
         .await;
         grid
@@ -215,7 +216,10 @@ async fn get_json(addr: &str, path: &str) -> Option<serde_json::Value> {
         .ok()?;
     let text = String::from_utf8_lossy(&response);
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_string()

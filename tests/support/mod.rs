@@ -35,7 +35,9 @@ impl Harness {
     /// Starts the sample portal with `options` and a scratch directory with a config file.
     pub async fn start(options: DemoOptions) -> Harness {
         let serial = BROWSER_TESTS.lock().await;
-        let server = DemoServer::start(options).await.expect("demo server starts");
+        let server = DemoServer::start(options)
+            .await
+            .expect("demo server starts");
         let dir = tempfile::tempdir().expect("temp dir");
         let tag = dir
             .path()
@@ -159,6 +161,13 @@ behavior:
         located
     }
 
+    /// Checks that every page of the portal is written, each once and with its own marker.
+    pub fn assert_all_pages(&self) -> BTreeMap<String, PathBuf> {
+        let all = self.all_ids();
+        let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+        self.assert_pages(&ids)
+    }
+
     /// JSON log lines with the given message.
     pub fn log_events(&self, message: &str) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.log_file())
@@ -214,7 +223,11 @@ pub fn temp_files(root: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if entry.file_name().to_string_lossy().starts_with(".wyrm-tmp-") {
+            } else if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".wyrm-tmp-")
+            {
                 found.push(path);
             }
         }
