@@ -182,25 +182,40 @@ async fn run_once(url: &str, remote: Option<&str>, mode: SessionMode, level: usi
     )
 }
 
-/// Sum of the PSS of every chromium / chrome / chromedriver process, in KiB.
+/// Sum of the PSS of the chromium / chromedriver processes descending from this benchmark
+/// (chromedriver is its child; the browsers and their helpers are chromedriver's), in KiB.
 fn browser_pss_kib() -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
-    entries
+    // pid → (parent pid, is a browser or driver process)
+    let procs: Vec<(u32, u32, bool, std::path::PathBuf)> = entries
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+            let browser = stat[open + 1..close].starts_with("chrom");
+            let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid, browser, e.path()))
         })
-        .filter(|e| {
-            std::fs::read_to_string(e.path().join("comm"))
-                .map(|c| c.starts_with("chrom"))
-                .unwrap_or(false)
-        })
-        .map(|e| pss_kib(&e.path()))
+        .collect();
+    let mut ours = std::collections::HashSet::from([std::process::id()]);
+    loop {
+        let before = ours.len();
+        for (pid, ppid, _, _) in &procs {
+            if ours.contains(ppid) {
+                ours.insert(*pid);
+            }
+        }
+        if ours.len() == before {
+            break;
+        }
+    }
+    procs
+        .iter()
+        .filter(|(pid, _, browser, _)| *browser && ours.contains(pid))
+        .map(|(_, _, _, path)| pss_kib(path))
         .sum()
 }
 

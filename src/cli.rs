@@ -48,15 +48,9 @@ pub struct DemoArgs {
 /// Options of a scrape (they also apply to `wyrm demo`).
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Configuration file.
-    #[arg(
-        short,
-        long,
-        value_name = "FILE",
-        default_value = "config.yaml",
-        global = true
-    )]
-    pub config: PathBuf,
+    /// Configuration file [default: config.yaml; optional when --url is given]
+    #[arg(short, long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
     /// The portal to scrape (overrides `target_url`).
     #[arg(long, value_name = "URL", global = true)]
     pub url: Option<String>,
@@ -151,12 +145,12 @@ impl RunArgs {
         }
     }
 
-    /// Whether `--config` was given explicitly (then the file must exist).
-    fn config_is_explicit(&self) -> bool {
-        std::env::args_os().any(|a| {
-            let a = a.to_string_lossy();
-            a == "-c" || a.starts_with("--config") || (a.starts_with("-c") && a.len() > 2)
-        })
+    /// The config file, and whether it was named explicitly (then it must exist).
+    fn config_file(&self) -> (PathBuf, bool) {
+        match &self.config {
+            Some(path) => (path.clone(), true),
+            None => (PathBuf::from("config.yaml"), false),
+        }
     }
 
     fn run_options(&self, config: &Config) -> RunOptions {
@@ -200,11 +194,11 @@ pub fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> u8 {
     let overrides = cli.run.overrides();
-    let explicit = cli.run.config_is_explicit();
     match cli.command {
-        Some(Command::Demo(demo)) => run_demo(&cli.run, &demo, overrides, explicit).await,
+        Some(Command::Demo(demo)) => run_demo(&cli.run, &demo, overrides).await,
         None => {
-            let config = match Config::load(&cli.run.config, explicit, &overrides) {
+            let (file, explicit) = cli.run.config_file();
+            let config = match Config::load(&file, explicit, &overrides) {
                 Ok(config) => config,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -250,11 +244,20 @@ async fn scrape(args: &RunArgs, config: &Config) -> u8 {
     code
 }
 
-/// First Ctrl-C: graceful stop. Second: immediate stop (browsers killed).
+/// First Ctrl-C (or SIGTERM): graceful stop. Second: immediate stop (browsers killed).
 async fn listen_for_interrupts(trigger: shutdown::ShutdownTrigger) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot listen for Ctrl-C; an interrupt will stop Wyrm without cleanup");
+        return;
+    };
     loop {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
         match trigger.escalate() {
             1 => eprintln!(
@@ -377,7 +380,7 @@ fn print_summary(config: &Config, s: &RunSummary) {
 }
 
 /// `wyrm demo`: serve the bundled sample portal on loopback and scrape it.
-async fn run_demo(args: &RunArgs, demo: &DemoArgs, mut overrides: Overrides, explicit: bool) -> u8 {
+async fn run_demo(args: &RunArgs, demo: &DemoArgs, mut overrides: Overrides) -> u8 {
     let server = match DemoServer::start(DemoOptions {
         latency: Duration::from_millis(demo.latency_ms),
         extra_pages: demo.extra_pages,
@@ -397,7 +400,8 @@ async fn run_demo(args: &RunArgs, demo: &DemoArgs, mut overrides: Overrides, exp
         overrides.output_directory = Some(PathBuf::from("output/demo"));
     }
     // The demo needs no config file; one that exists still supplies browser paths and delays.
-    let config = match Config::load(&args.config, explicit, &overrides) {
+    let (file, explicit) = args.config_file();
+    let config = match Config::load(&file, explicit, &overrides) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");

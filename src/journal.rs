@@ -62,7 +62,8 @@ pub enum ItemStatus {
     Done,
     /// Every attempt failed; [`JournalEntry::error`] says why.
     Failed,
-    /// The item was not scraped in this run.
+    /// The file was already on disk with no journal entry (written before the journal existed)
+    /// and was adopted as it is; [`JournalEntry::sha256`] is its hash.
     Skipped,
 }
 
@@ -261,7 +262,7 @@ impl JournalState {
         self.entries.get(id)
     }
 
-    /// Resume's rule: an item is done when the journal says Done for it AND the file at
+    /// Resume's rule: an item is done when the journal says Done (or Skipped: adopted) for it AND the file at
     /// output_root/path exists and its SHA-256 equals the recorded one. Items absent from the
     /// journal fall back to "the file exists" (output trees written before the journal existed
     /// still resume).
@@ -279,7 +280,7 @@ impl JournalState {
         let Some(recorded) = entry.sha256.as_deref() else {
             return false;
         };
-        entry.status == ItemStatus::Done
+        matches!(entry.status, ItemStatus::Done | ItemStatus::Skipped)
             && entry.path == relative
             && crate::storage::sha256_file(&file).is_ok_and(|actual| actual == recorded)
     }

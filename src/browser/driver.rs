@@ -159,7 +159,8 @@ impl ChromeDriver {
 
     /// Stops chromedriver and everything in its process group, then reaps it.
     pub async fn stop(mut self) {
-        signal_group(self.pgid, libc::SIGTERM);
+        let pgid = std::mem::take(&mut self.pgid);
+        signal_group(pgid, libc::SIGTERM);
         if tokio::time::timeout(Duration::from_secs(3), self.child.wait())
             .await
             .is_err()
@@ -167,7 +168,7 @@ impl ChromeDriver {
             tracing::warn!("chromedriver did not stop on SIGTERM; killing it");
         }
         // Browsers left in the group (if any) go too; a no-op when the group is empty.
-        signal_group(self.pgid, libc::SIGKILL);
+        signal_group(pgid, libc::SIGKILL);
         let _ = self.child.kill().await;
     }
 }
@@ -260,6 +261,14 @@ fn browser_processes_in_group(pgid: i32) -> Vec<i32> {
             comm.starts_with("chrom") && group == Some(pgid.to_string().as_str())
         })
         .collect()
+}
+
+/// Without an orderly [`ChromeDriver::stop`] (a panic unwinding past it), the whole group is
+/// killed, so that no browser outlives the driver that started it.
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        signal_group(self.pgid, libc::SIGKILL);
+    }
 }
 
 /// Sends `signal` to every process in the group `pgid` (never to group 0 or 1).

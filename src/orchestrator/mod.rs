@@ -233,7 +233,8 @@ async fn run_inner(
     let url = config.target_url().to_string();
     let journal = Arc::new(Journal::open(&config.state_dir())?);
     let (tree, from_cache) = structure(config, options, &shutdown, env).await?;
-    let (plan, _) = plan_run(config, &tree, options, false)?;
+    let (plan, state) = plan_run(config, &tree, options, false)?;
+    plan::adopt_existing_files(&journal, &state, &plan.skipped);
     tracing::info!(
         total = plan.all.len(),
         todo = plan.todo.len(),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::journal::{ItemStatus, JournalState};
+use crate::journal::{ItemStatus, Journal, JournalEntry, JournalState};
 use crate::sidebar::{Item, SidebarTree};
 use crate::storage::{self, ItemLocation};
 
@@ -99,6 +99,32 @@ pub fn plan(
         plan.all.push(work);
     }
     Ok(plan)
+}
+
+/// Records, as Skipped with their hash, the files resume skipped that the journal has never
+/// seen (an output tree from before the journal), so that later runs check them by hash too.
+pub fn adopt_existing_files(journal: &Journal, state: &JournalState, skipped: &[WorkItem]) {
+    for work in skipped.iter().filter(|w| state.get(&w.item.id).is_none()) {
+        let Ok(sha256) = storage::sha256_file(&work.path) else {
+            continue;
+        };
+        let now = crate::journal::now_rfc3339();
+        let entry = JournalEntry {
+            id: work.item.id.clone(),
+            path: work.relative.clone(),
+            status: ItemStatus::Skipped,
+            attempts: 0,
+            error: None,
+            sha256: Some(sha256),
+            url: None,
+            started_at: now.clone(),
+            finished_at: now,
+        };
+        if let Err(e) = journal.record(&entry) {
+            tracing::warn!(error = %e, "cannot record an existing file in the journal");
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -228,5 +254,26 @@ mod tests {
         let retry = plan(&tree(), dir.path(), None, Selection::Failed(&state)).unwrap();
         let todo: Vec<&str> = retry.todo.iter().map(|w| w.item.id.as_str()).collect();
         assert_eq!(todo, ["n3"]);
+    }
+
+    #[test]
+    fn files_from_before_the_journal_are_adopted_and_then_checked_by_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join(".wyrm");
+        let all = plan(&tree(), dir.path(), None, Selection::All).unwrap().all;
+        crate::storage::write_atomic(&all[4].path, b"old tool").unwrap();
+        let journal = Journal::open(&state_dir).unwrap();
+        let state = JournalState::load(&state_dir).unwrap();
+        let first = plan(&tree(), dir.path(), None, Selection::Remaining(&state)).unwrap();
+        assert_eq!(first.skipped.len(), 1, "resumed by file presence");
+        adopt_existing_files(&journal, &state, &first.skipped);
+
+        let state = JournalState::load(&state_dir).unwrap();
+        assert_eq!(state.get("n5").map(|e| e.status), Some(ItemStatus::Skipped));
+        let second = plan(&tree(), dir.path(), None, Selection::Remaining(&state)).unwrap();
+        assert_eq!(second.skipped.len(), 1, "an adopted file counts as done");
+        crate::storage::write_atomic(&all[4].path, b"changed").unwrap();
+        let third = plan(&tree(), dir.path(), None, Selection::Remaining(&state)).unwrap();
+        assert!(third.skipped.is_empty(), "a changed adopted file is redone");
     }
 }

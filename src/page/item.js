@@ -23,18 +23,20 @@ function paneHtml() {
 
 // Waits until the pane differs from `before`, the loader is gone and nothing changed for
 // `quiet` ms; then clicks through every response tab and returns the pane's HTML with all
-// response panels in place of the one shown: {html, url} or {timeout: true}.
-async function capture(before, timeout, quiet) {
+// response panels in place of the one shown: {html, url, contentMs} or {timeout: true}.
+// `contentMs` is the time from `clickedAt` (a performance.now() reading) to the settled pane.
+async function capture(before, timeout, quiet, clickedAt) {
   const ready = await W.settle(() => {
     const html = paneHtml();
     return html !== null && html !== before && html.trim() !== '' && !W.loaderVisible();
   }, document.body, quiet, timeout);
   if (!ready) return { timeout: true };
+  const contentMs = clickedAt === undefined ? undefined : performance.now() - clickedAt;
   const pane = document.querySelector(P.content);
   const all = (root, s) => { try { return Array.from(root.querySelectorAll(s)); } catch (e) { return []; } };
   const one = (root, s) => { try { return root.querySelector(s); } catch (e) { return null; } };
   const tabs = all(pane, P.response_tab);
-  if (tabs.length === 0) return { html: pane.innerHTML, url: location.href };
+  if (tabs.length === 0) return { html: pane.innerHTML, url: location.href, contentMs };
   const panels = [];
   for (const tab of tabs) {
     const label = W.text(one(tab, P.response_tab_label) || tab);
@@ -57,5 +59,5 @@ async function capture(before, timeout, quiet) {
   const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   merged.innerHTML = panels.map((p) => '<section><h4>Response ' + escape(p.label) + '</h4>' + p.html + '</section>').join('');
   if (slot) slot.replaceWith(merged); else clone.appendChild(merged);
-  return { html: clone.innerHTML, url: location.href };
+  return { html: clone.innerHTML, url: location.href, contentMs };
 }

@@ -178,7 +178,7 @@ fn finish(
         });
     };
     let click_to_content = step
-        .get("clickMs")
+        .get("contentMs")
         .and_then(Value::as_f64)
         .map(|ms| Duration::from_secs_f64(ms / 1000.0))
         .unwrap_or_else(|| started.elapsed());
@@ -213,9 +213,7 @@ impl Scripts {
                  const before = paneHtml();
                  const t0 = performance.now();
                  W.click(el);
-                 const r = await capture(before, timeout, quiet);
-                 r.clickMs = performance.now() - t0;
-                 return r;",
+                 return await capture(before, timeout, quiet, t0);",
             ),
             locate: format!(
                 "{DOM_JS}\n{ITEM_JS}\nconst [, id, menus] = arguments;
