@@ -408,24 +408,7 @@ fn compact(path: &Path, entries: &[(usize, JournalEntry)]) -> Result<(), Journal
     temp.as_file().sync_all().map_err(compact_error)?;
     temp.persist(path)
         .map_err(|error| compact_error(error.error))?;
-    sync_dir(dir).map_err(compact_error)
-}
-
-/// Makes a rename inside `dir` durable. File systems that cannot sync a directory are not an
-/// error worth failing for.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    if let Err(error) = File::open(dir).and_then(|handle| handle.sync_all()) {
-        if !matches!(
-            error.kind(),
-            io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
-        ) {
-            return Err(error);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    crate::storage::sync_dir(dir).map_err(compact_error)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! never leaves a half-written cache behind.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -41,22 +41,12 @@ pub struct CachedStructure {
 /// Why the cache could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// The `.wyrm` directory could not be created.
-    #[error("cannot create the cache directory {}: {source}", path.display())]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// The cache file (or its temporary file) could not be written.
-    #[error("cannot write the structure cache {}: {source}", path.display())]
-    Write {
-        /// The cache file.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
+    /// The cache could not be encoded.
+    #[error("cannot encode the structure cache: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The cache file (or its directory) could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::storage::StorageError),
 }
 
 /// The fields checked before the whole file is trusted. Reading them first gives precise
@@ -149,48 +139,17 @@ pub fn save(
     tree: &SidebarTree,
 ) -> Result<PathBuf, CacheError> {
     let path = cache_path(output_dir, target_url);
-    let dir = output_dir.join(CACHE_DIR_NAME);
-    fs::create_dir_all(&dir).map_err(|source| CacheError::CreateDir {
-        path: dir.clone(),
-        source,
-    })?;
-    let write_error = |source: io::Error| CacheError::Write {
-        path: path.clone(),
-        source,
-    };
     let cached = CachedStructureRef {
         format_version: CACHE_FORMAT_VERSION,
         target_url,
         created_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         tree,
     };
-    // The temporary file lives in the same directory so that the rename cannot cross file
-    // systems, and it is deleted automatically if anything below fails.
-    let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(write_error)?;
-    {
-        let mut writer = BufWriter::new(temp.as_file_mut());
-        serde_json::to_writer_pretty(&mut writer, &cached)
-            .map_err(io::Error::from)
-            .map_err(write_error)?;
-        writer.write_all(b"\n").map_err(write_error)?;
-        writer.flush().map_err(write_error)?;
-    }
-    temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(&path).map_err(|e| write_error(e.error))?;
-    sync_dir(&dir);
+    let mut bytes = serde_json::to_vec_pretty(&cached)?;
+    bytes.push(b'\n');
+    crate::storage::write_atomic(&path, &bytes)?;
     tracing::debug!(file = %path.display(), "sidebar structure cached");
     Ok(path)
-}
-
-/// Makes the rename durable. Best effort: the file itself is already synced, and some platforms
-/// and file systems cannot sync a directory.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Err(e) = fs::File::open(dir).and_then(|d| d.sync_all()) {
-        tracing::debug!(dir = %dir.display(), error = %e, "cannot sync the cache directory");
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 #[cfg(test)]
@@ -373,7 +332,7 @@ mod tests {
         let blocker = dir.path().join("file");
         fs::write(&blocker, "").unwrap();
         let error = save(&blocker, URL, &tree()).unwrap_err();
-        assert!(matches!(error, CacheError::CreateDir { .. }), "{error:?}");
+        assert!(matches!(error, CacheError::Write(_)), "{error:?}");
         assert!(error.to_string().contains(".wyrm"), "{error}");
     }
 

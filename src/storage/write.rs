@@ -144,7 +144,7 @@ fn create_temp_file_in(dir: &Path) -> io::Result<NamedTempFile> {
 
 /// Flushes a directory so a rename inside it is durable. Only Unix can open directories for
 /// this; some file systems cannot sync them, which is not an error worth failing a write for.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         let result = File::open(dir).and_then(|handle| handle.sync_all());
