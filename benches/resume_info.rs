@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use wyrm::config::SiteProfile;
+use wyrm::demo::markup::{header, item, open_menu, sidebar};
 use wyrm::journal::{now_rfc3339, ItemStatus, Journal, JournalEntry, JournalState};
 use wyrm::orchestrator::plan::{plan, Selection};
 use wyrm::sidebar::{cache, parse_sidebar};
@@ -68,47 +69,30 @@ fn parse_args() -> Args {
     args
 }
 
-fn item(id: &str, title: &str) -> String {
-    format!(
-        r#"<app-api-doc-item><li class="toc-item-highlight clickable" id="{id}"><div class="toc-item-wrapper"><div class="toc-item-content"><span id="{id}-sp">{title}</span></div></div></li></app-api-doc-item>"#
-    )
-}
-
-fn menu(title: &str) -> String {
-    format!(
-        r#"<app-api-doc-item><li class="toc-item-highlight clickable"><div class="toc-item-wrapper"><div class="toc-item-content"><i class="dds__icon--chevron-down"></i><div class="align-middle dds__text-truncate dds__position-relative">{title}</div></div></div></li></app-api-doc-item>"#
-    )
-}
-
-fn header(title: &str) -> String {
-    format!(
-        r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#
-    )
-}
-
 /// `items` items spread evenly over `HEADERS` headers × `MENUS_PER_HEADER` expanded menus, with
 /// titles that repeat across menus (as real portals' do), so collision handling is exercised.
 fn sidebar_html(items: usize) -> String {
     let menus = HEADERS * MENUS_PER_HEADER;
-    let mut html = String::from(r#"<div class="filter-api-sidebar-wrapper"><ul class="toc-nav">"#);
+    let mut entries = String::new();
     let mut next = 0;
     for m in 0..menus {
         if m % MENUS_PER_HEADER == 0 {
-            html.push_str(&header(&format!("API group {}", m / MENUS_PER_HEADER)));
+            entries.push_str(&header(&format!("API group {}", m / MENUS_PER_HEADER)));
         }
-        html.push_str(&menu(&format!("Resource {}", m % MENUS_PER_HEADER)));
-        html.push_str("<ul>");
+        let mut children = String::new();
         let end = items * (m + 1) / menus;
         while next < end {
             let verb = ["GET", "POST", "PUT", "DELETE"][next % 4];
             let title = format!("{verb} /api/types/Resource/instances/{}", next % 37);
-            html.push_str(&item(&format!("docs-node-{next}"), &title));
+            children.push_str(&item(&format!("docs-node-{next}"), &title));
             next += 1;
         }
-        html.push_str("</ul>");
+        entries.push_str(&open_menu(
+            &format!("Resource {}", m % MENUS_PER_HEADER),
+            &children,
+        ));
     }
-    html.push_str("</ul></div>");
-    html
+    sidebar(&entries)
 }
 
 /// A page of about `kib` KiB, different for every item.

@@ -108,11 +108,6 @@ impl Progress {
         self.show_in_flight(n);
     }
 
-    /// Completions so far.
-    pub fn done(&self) -> u64 {
-        self.inner.done.load(Ordering::SeqCst)
-    }
-
     /// Removes the bar (or stops the plain lines) and prints a last line.
     pub fn finish(&self) {
         if let Some(ticker) = self.inner.ticker.lock().ok().and_then(|mut t| t.take()) {

@@ -11,11 +11,7 @@ use wyrm::demo::{DemoOptions, Fault};
 /// The full scrape at concurrency 5, in the given session mode: every page, correct, bounded
 /// and really concurrent, progress per item, nothing left running.
 async fn full_scrape(mode: &str) {
-    let h = Harness::start(DemoOptions {
-        latency: Duration::from_millis(150),
-        ..DemoOptions::default()
-    })
-    .await;
+    let h = Harness::with_latency(150).await;
     let output = h.run(&["-j", "5", "--session-mode", mode]).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 
@@ -178,11 +174,7 @@ async fn failing_pages_are_retried_then_reported_and_the_rest_is_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_stops_cleanly_and_a_rerun_completes() {
-    let h = Harness::start(DemoOptions {
-        latency: Duration::from_millis(400),
-        ..DemoOptions::default()
-    })
-    .await;
+    let h = Harness::with_latency(400).await;
     let child = h.spawn(&["-j", "2"]).await;
     // Interrupt once a few pages are on disk (a condition, bounded).
     let deadline = std::time::Instant::now() + Duration::from_secs(120);

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use support::grid::Grid;
 use support::{text, Harness};
-use wyrm::demo::DemoOptions;
 
 /// The Grid's nodes start Debian's Chromium: its path goes in `goog:chromeOptions.binary`.
 const GRID_CONFIG: &str = "webdriver:\n  binary: /usr/bin/chromium\n";
@@ -23,11 +22,7 @@ fn no_sessions(status: &serde_json::Value) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrapes_on_a_selenium_grid_using_both_nodes() {
-    let h = Harness::start(DemoOptions {
-        latency: Duration::from_millis(200),
-        ..DemoOptions::default()
-    })
-    .await;
+    let h = Harness::with_latency(200).await;
     h.write_config(GRID_CONFIG);
     let grid = Grid::start(2, 2).await;
     let output = h.run(&["-j", "4", "--webdriver-url", &grid.url]).await;
@@ -55,11 +50,7 @@ async fn scrapes_on_a_selenium_grid_using_both_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_dying_mid_run_costs_only_its_in_flight_items() {
-    let h = Harness::start(DemoOptions {
-        latency: Duration::from_millis(300),
-        ..DemoOptions::default()
-    })
-    .await;
+    let h = Harness::with_latency(300).await;
     h.write_config(GRID_CONFIG);
     let mut grid = Grid::start(2, 2).await;
     let child = h.spawn(&["-j", "4", "--webdriver-url", &grid.url]).await;

@@ -17,6 +17,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use wyrm::config::{Config, SiteProfile};
+use wyrm::demo::markup::{self, sidebar};
 use wyrm::markdown::html_to_markdown;
 use wyrm::orchestrator::plan::{plan, Selection};
 use wyrm::sidebar::{parse_sidebar, SidebarTree};
@@ -33,29 +34,16 @@ fn escape(text: &str) -> String {
 }
 
 fn item(id: &str, title: &str) -> String {
-    let (id, title) = (escape(id), escape(title));
-    format!(
-        r#"<app-api-doc-item><li class="toc-item-highlight clickable" id="{id}"><div class="toc-item-wrapper"><div class="toc-item-content"><span id="{id}-sp">{title}</span></div></div></li></app-api-doc-item>"#
-    )
+    markup::item(&escape(id), &escape(title))
 }
 
 /// An expanded menu followed by its children list.
 fn menu(title: &str, children: &str) -> String {
-    format!(
-        r#"<app-api-doc-item><li class="toc-item-highlight clickable"><div class="toc-item-wrapper"><div class="toc-item-content"><i class="dds__icon--chevron-down"></i><div class="align-middle dds__text-truncate dds__position-relative">{}</div></div></div></li></app-api-doc-item><ul>{children}</ul>"#,
-        escape(title)
-    )
+    markup::open_menu(&escape(title), children)
 }
 
 fn header(title: &str) -> String {
-    format!(
-        r#"<app-api-doc-item><li class="toc-item-divider"><a>{}</a></li></app-api-doc-item>"#,
-        escape(title)
-    )
-}
-
-fn sidebar(entries: &str) -> String {
-    format!(r#"<div class="filter-api-sidebar-wrapper"><ul class="toc-nav">{entries}</ul></div>"#)
+    markup::header(&escape(title))
 }
 
 /// Titles an attacker (or a broken portal) could put in a sidebar.

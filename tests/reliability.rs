@@ -38,11 +38,7 @@ fn moments(n: usize, max_ms: u64) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_loses_nothing_and_a_rerun_writes_exactly_the_rest() {
-    let h = Harness::start(DemoOptions {
-        latency: Duration::from_millis(150),
-        ..DemoOptions::default()
-    })
-    .await;
+    let h = Harness::with_latency(150).await;
     let trials = moments(10, 9_000);
     let mut survived = 0;
     for (trial, delay) in trials.iter().enumerate() {
@@ -185,11 +181,7 @@ fn a_browser_process(tag: &str) -> Option<i32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_that_crashes_mid_run_costs_only_a_retry() {
-    let h = Harness::start(DemoOptions {
-        latency: Duration::from_millis(300),
-        ..DemoOptions::default()
-    })
-    .await;
+    let h = Harness::with_latency(300).await;
     let child = h.spawn(&["-j", "3"]).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     while h.written().len() < 5 {

@@ -62,8 +62,6 @@ pub trait Session: Send + Sync {
     fn location(&self) -> Option<&str>;
     /// Loads `url` and waits for the document to load.
     fn goto<'a>(&'a self, url: &'a str) -> BoxFuture<'a, BrowserResult<()>>;
-    /// The page's current URL.
-    fn current_url(&self) -> BoxFuture<'_, BrowserResult<String>>;
     /// Runs a synchronous script (`arguments[i]` are `args`) and returns its result.
     fn execute<'a>(
         &'a self,

@@ -88,16 +88,6 @@ impl WebDriverBackend {
         })
     }
 
-    /// The WebDriver endpoint sessions are created on.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// How many sessions are open right now.
-    pub fn open_sessions(&self) -> usize {
-        self.live.lock().map(|m| m.len()).unwrap_or(0)
-    }
-
     async fn create(&self) -> BrowserResult<Box<dyn Session>> {
         let mut caps = self.capabilities.clone();
         let profile = if self.local {
@@ -236,17 +226,6 @@ impl Session for WebDriverSession {
 
     fn goto<'a>(&'a self, url: &'a str) -> BoxFuture<'a, BrowserResult<()>> {
         async move { self.client.goto(url).await.map_err(map_cmd) }.boxed()
-    }
-
-    fn current_url(&self) -> BoxFuture<'_, BrowserResult<String>> {
-        async move {
-            self.client
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .map_err(map_cmd)
-        }
-        .boxed()
     }
 
     fn execute<'a>(

@@ -11,9 +11,11 @@
 //!
 //! - [`content`]: the generated pages (pure Rust, the single source of truth).
 //! - [`server`]: the HTTP server and its request statistics.
+//! - [`markup`]: sidebar entries in the portal's markup, for tests and benchmarks.
 //! - `assets/`: the browser app (HTML, JavaScript, CSS), compiled into the binary.
 
 pub mod content;
+pub mod markup;
 pub mod server;
 
 use std::collections::HashMap;

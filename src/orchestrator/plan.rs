@@ -131,25 +131,8 @@ pub fn adopt_existing_files(journal: &Journal, state: &JournalState, skipped: &[
 mod tests {
     use super::*;
     use crate::config::SiteProfile;
+    use crate::demo::markup::{header, item, menu};
     use crate::sidebar::parse_sidebar;
-
-    fn item(id: &str, title: &str) -> String {
-        format!(
-            r#"<app-api-doc-item><li class="toc-item-highlight clickable" id="{id}"><div class="toc-item-wrapper"><div class="toc-item-content"><span id="{id}-sp">{title}</span></div></div></li></app-api-doc-item>"#
-        )
-    }
-
-    fn menu(title: &str) -> String {
-        format!(
-            r#"<app-api-doc-item><li class="toc-item-highlight clickable"><div class="toc-item-wrapper"><div class="toc-item-content"><i class="dds__icon--chevron-down"></i><div class="align-middle dds__text-truncate dds__position-relative">{title}</div></div></div></li></app-api-doc-item>"#
-        )
-    }
-
-    fn header(title: &str) -> String {
-        format!(
-            r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#
-        )
-    }
 
     /// A sidebar with a duplicate title under one menu, the same menu name under two headers
     /// and a hostile title.
@@ -158,12 +141,12 @@ mod tests {
             r#"<div class="filter-api-sidebar-wrapper"><ul class="toc-nav">{}{}{}<ul>{}{}{}</ul>{}{}<ul>{}</ul></ul></div>"#,
             header("API"),
             item("n1", "Intro"),
-            menu("Volumes"),
+            menu("Volumes", true),
             item("n2", "List"),
             item("n3", "List"),
             item("n4", "../../etc/passwd"),
             header("Admin"),
-            menu("Volumes"),
+            menu("Volumes", true),
             item("n5", "List"),
         );
         parse_sidebar(&html, &SiteProfile::default()).expect("parses")

@@ -508,6 +508,7 @@ fn group(entries: Vec<Entry>, layout: Layout) -> Vec<HeaderGroup> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::markup::{self, header, item, menu};
     use crate::sidebar::tree::Item;
 
     /// `sidebar-header-first.html` from the design notes, verbatim: the newer header-first layout.
@@ -618,35 +619,9 @@ mod tests {
         parse_sidebar(html, &profile(layout)).unwrap()
     }
 
-    /// A header divider entry in the portal's markup.
-    fn header(title: &str) -> String {
-        format!(
-            r#"<app-api-doc-item><li class="toc-item-divider"><a>{title}</a></li></app-api-doc-item>"#
-        )
-    }
-
-    /// A page item entry in the portal's markup.
-    fn item(id: &str, title: &str) -> String {
-        format!(
-            r#"<app-api-doc-item><li class="toc-item-highlight clickable" id="{id}"><div class="toc-item-wrapper"><div class="toc-item-content"><span id="{id}-sp">{title}</span></div></div></li></app-api-doc-item>"#
-        )
-    }
-
-    /// A menu entry in the portal's markup, showing the collapsed or the expanded chevron.
-    fn menu(title: &str, chevron_down: bool) -> String {
-        let icon = if chevron_down {
-            "dds__icon--chevron-down"
-        } else {
-            "dds__icon--chevron-right"
-        };
-        format!(
-            r#"<app-api-doc-item><li class="toc-item-highlight clickable"><div class="toc-item-wrapper"><div class="toc-item-content"><i class="{icon}"></i><div class="align-middle dds__text-truncate dds__position-relative">{title}</div></div></div></li></app-api-doc-item>"#
-        )
-    }
-
     /// An expanded menu followed by its children list.
     fn open_menu(title: &str, children: &[String]) -> String {
-        format!("{}<ul>{}</ul>", menu(title, true), children.concat())
+        markup::open_menu(title, &children.concat())
     }
 
     /// The whole sidebar (newer markup, with `app-api-doc-sidebar`) around root entries.

@@ -54,6 +54,15 @@ impl Harness {
         harness
     }
 
+    /// The sample portal with `ms` of server latency per page request.
+    pub async fn with_latency(ms: u64) -> Harness {
+        Harness::start(DemoOptions {
+            latency: Duration::from_millis(ms),
+            ..DemoOptions::default()
+        })
+        .await
+    }
+
     pub fn output(&self) -> PathBuf {
         self.dir.path().join("out")
     }
