@@ -278,3 +278,38 @@ async fn trailing_header_layout_is_scraped_too() {
         );
     }
 }
+
+/// The attempts the journal records for `id` in its latest line about it.
+fn journal_attempts(h: &Harness, id: &str) -> Option<u64> {
+    let journal = std::fs::read_to_string(h.output().join(".wyrm/journal.jsonl")).ok()?;
+    journal
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["id"] == id)
+        .last()
+        .and_then(|v| v["attempts"].as_u64())
+}
+
+/// A portal that shows its first page before any click: clicking that item changes nothing, so
+/// Wyrm shows another page first. Both click modes (in-page and WebDriver pointer clicks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_that_lands_on_its_first_page_is_scraped_with_either_click_mode() {
+    let h = Harness::start(DemoOptions {
+        opens_first_page: true,
+        ..DemoOptions::default()
+    })
+    .await;
+    let first: Vec<String> = h.all_ids().into_iter().take(10).collect();
+    let id_refs: Vec<&str> = first.iter().map(String::as_str).collect();
+    for click in ["js", "native"] {
+        h.write_config(&format!("site:\n  click: {click}\n"));
+        let output = h.run(&["-j", "2", "--max-items", "10", "--force"]).await;
+        assert_eq!(output.status.code(), Some(0), "{click}: {}", text(&output));
+        h.assert_pages(&id_refs);
+        assert_eq!(
+            journal_attempts(&h, &first[0]),
+            Some(1),
+            "{click}: the landing page is captured on the first attempt"
+        );
+    }
+}

@@ -40,6 +40,9 @@ pub struct DemoOptions {
     pub faults: HashMap<String, Fault>,
     /// The app never renders the sidebar (its wrapper element never appears).
     pub sidebar_missing: bool,
+    /// The app opens its first page as soon as the sidebar is rendered, as portals that land on
+    /// an overview page do: clicking that item then leaves the pane as it is.
+    pub opens_first_page: bool,
 }
 
 impl DemoOptions {
@@ -158,5 +161,6 @@ mod tests {
         assert_eq!(options.layout, DemoLayout::HeaderFirst);
         assert!(options.faults.is_empty());
         assert!(!options.sidebar_missing);
+        assert!(!options.opens_first_page);
     }
 }

@@ -299,6 +299,7 @@ fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
 struct SidebarJson<'a> {
     layout: &'static str,
     sidebar_missing: bool,
+    opens_first_page: bool,
     sections: Vec<SectionJson<'a>>,
 }
 
@@ -330,6 +331,7 @@ fn sidebar_json(state: &AppState) -> SidebarJson<'_> {
             DemoLayout::Trailing => "trailing",
         },
         sidebar_missing: state.options.sidebar_missing,
+        opens_first_page: state.options.opens_first_page,
         sections: state
             .portal
             .sections()
@@ -491,6 +493,7 @@ mod tests {
         let tree = json(&reply);
         assert_eq!(tree["layout"], "trailing");
         assert_eq!(tree["sidebar_missing"], false);
+        assert_eq!(tree["opens_first_page"], false);
         let sections = tree["sections"].as_array().expect("sections");
         assert!(sections.len() >= 3);
         assert_eq!(sections[0]["header"], server.pages()[0].header);

@@ -16,6 +16,15 @@ function locate(id, menus) {
   return document.getElementById(id) ? { ready: true } : { missing: 'no element with this id' };
 }
 
+// The first visible item of the sidebar other than `id`, or null.
+function anotherItem(id) {
+  const root = W.root();
+  let all = [];
+  try { all = root ? Array.from(root.querySelectorAll(P.item)) : []; } catch (e) { return null; }
+  const other = all.find((el) => el.id && el.id !== id && W.visible(el));
+  return other ? other.id : null;
+}
+
 function paneHtml() {
   const p = document.querySelector(P.content);
   return p ? p.innerHTML : null;
@@ -23,14 +32,16 @@ function paneHtml() {
 
 // Waits until the pane differs from `before`, the loader is gone and nothing changed for
 // `quiet` ms; then clicks through every response tab and returns the pane's HTML with all
-// response panels in place of the one shown: {html, url, contentMs} or {timeout: true}.
+// response panels in place of the one shown: {html, url, contentMs}, or {timeout, unchanged}
+// where `unchanged` says the pane still shows exactly what it showed before the click, with no
+// loader up: the click had nothing new to show (the pane may already hold this item's page).
 // `contentMs` is the time from `clickedAt` (a performance.now() reading) to the settled pane.
 async function capture(before, timeout, quiet, clickedAt) {
   const ready = await W.settle(() => {
     const html = paneHtml();
     return html !== null && html !== before && html.trim() !== '' && !W.loaderVisible();
   }, document.body, quiet, timeout);
-  if (!ready) return { timeout: true };
+  if (!ready) return { timeout: true, unchanged: paneHtml() === before && !W.loaderVisible() };
   const contentMs = clickedAt === undefined ? undefined : performance.now() - clickedAt;
   const pane = document.querySelector(P.content);
   const all = (root, s) => { try { return Array.from(root.querySelectorAll(s)); } catch (e) { return []; } };

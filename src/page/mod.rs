@@ -96,15 +96,59 @@ pub async fn open_item(
         .zip(&item.menu_path)
         .map(|(position, title)| json!({ "position": position, "title": title }))
         .collect();
+    if let Shown::Content(content) = show(lease, &item.id, &menus, ctx).await? {
+        return Ok(content);
+    }
+    // The click left the pane exactly as it was: it already held what this item shows (a portal
+    // that lands on this page, or a previous item with the same content). Show another page
+    // first so the pane has something to change from, then click this item again.
+    let never_updated = || PageError::PaneNeverUpdated {
+        selector: ctx.profile.content.clone(),
+        after: ctx.timeouts.content_wait,
+    };
+    let other = lease
+        .session()
+        .execute(
+            &ctx.scripts.another_item,
+            vec![ctx.profile_json.clone(), json!(item.id)],
+        )
+        .await?;
+    let Some(other) = other.as_str() else {
+        return Err(never_updated());
+    };
+    tracing::debug!(id = %item.id, via = other, "the pane already showed this item's page; opening another item first");
+    if let Shown::Unchanged = show(lease, other, &[], ctx).await? {
+        return Err(never_updated());
+    }
+    match show(lease, &item.id, &menus, ctx).await? {
+        Shown::Content(content) => Ok(content),
+        Shown::Unchanged => Err(never_updated()),
+    }
+}
+
+/// What one click on an item led to.
+enum Shown {
+    Content(PageContent),
+    /// Nothing new appeared: the pane is exactly as it was before the click.
+    Unchanged,
+}
+
+/// Reveals the item `id` (opening the `menus` on its path), clicks it and captures the pane.
+async fn show(
+    lease: &Lease,
+    id: &str,
+    menus: &[Value],
+    ctx: &PageContext,
+) -> Result<Shown, PageError> {
     let args = vec![
         ctx.profile_json.clone(),
-        json!(item.id),
-        Value::Array(menus),
+        json!(id),
+        Value::Array(menus.to_vec()),
         discover::ms(ctx.timeouts.content_wait),
         discover::ms(ctx.timeouts.content_settle),
     ];
     // Each pass either finishes or opens one more menu on the item's path.
-    for _ in 0..=item.menu_positions.len() + 1 {
+    for _ in 0..=menus.len() + 1 {
         let started = Instant::now();
         let step = match ctx.profile.click {
             ClickMode::Js => {
@@ -119,16 +163,16 @@ pub async fn open_item(
             let position: Vec<usize> = serde_json::from_value(position.clone()).unwrap_or_default();
             if !expand_menu(lease.session(), &ctx.profile, &ctx.timeouts, &position).await? {
                 return Err(PageError::NotInSidebar {
-                    id: item.id.clone(),
+                    id: id.to_string(),
                     detail: format!("the menu at {position:?} did not open"),
                 });
             }
             continue;
         }
-        return finish(step, item, ctx, started);
+        return finish(step, id, ctx, started);
     }
     Err(PageError::NotInSidebar {
-        id: item.id.clone(),
+        id: id.to_string(),
         detail: "its menus would not stay open".into(),
     })
 }
@@ -147,15 +191,10 @@ async fn open_native(lease: &Lease, ctx: &PageContext, args: &[Value]) -> Result
 }
 
 /// Turns a script's answer into content or the error it describes.
-fn finish(
-    step: Value,
-    item: &Item,
-    ctx: &PageContext,
-    started: Instant,
-) -> Result<PageContent, PageError> {
+fn finish(step: Value, id: &str, ctx: &PageContext, started: Instant) -> Result<Shown, PageError> {
     if let Some(missing) = step.get("missing").and_then(Value::as_str) {
         return Err(PageError::NotInSidebar {
-            id: item.id.clone(),
+            id: id.to_string(),
             detail: missing.to_string(),
         });
     }
@@ -171,6 +210,9 @@ fn finish(
             after: ctx.timeouts.content_wait,
         }));
     }
+    if step.get("unchanged") == Some(&Value::Bool(true)) {
+        return Ok(Shown::Unchanged);
+    }
     let Some(html) = step.get("html").and_then(Value::as_str) else {
         return Err(PageError::PaneNeverUpdated {
             selector: ctx.profile.content.clone(),
@@ -182,11 +224,11 @@ fn finish(
         .and_then(Value::as_f64)
         .map(|ms| Duration::from_secs_f64(ms / 1000.0))
         .unwrap_or_else(|| started.elapsed());
-    Ok(PageContent {
+    Ok(Shown::Content(PageContent {
         html: html.to_string(),
         url: step.get("url").and_then(Value::as_str).map(str::to_string),
         click_to_content,
-    })
+    }))
 }
 
 /// The in-page scripts, assembled once per run.
@@ -197,6 +239,8 @@ pub struct Scripts {
     locate: String,
     /// Native clicks, step 3: wait for and capture the new content.
     capture: String,
+    /// The id of another visible item, to show before an item whose click changed nothing.
+    another_item: String,
 }
 
 impl Scripts {
@@ -228,6 +272,7 @@ impl Scripts {
                 "const [, , , timeout, quiet] = arguments;
                  return await capture(window.__wyrmBefore, timeout, quiet);",
             ),
+            another_item: format!("{DOM_JS}\n{ITEM_JS}\nreturn anotherItem(arguments[1]);"),
         }
     }
 }

@@ -314,6 +314,13 @@
   // Start-up
   // ---------------------------------------------------------------------------------------
 
+  /** Opens the first page of the sidebar as if it had been clicked. */
+  function openFirstPage() {
+    const li = document.querySelector('.filter-api-sidebar-wrapper li.toc-item-highlight[id]');
+    const node = li && nodeOfEntry.get(li);
+    if (node) openItem(li, node);
+  }
+
   async function boot() {
     const release = holdLoader();
     try {
@@ -322,6 +329,8 @@
       const tree = await response.json();
       // Fault "sidebar_missing": the navigation never renders.
       if (!tree.sidebar_missing) renderSidebar(tree);
+      // Like portals that land on an overview: the first page is shown before any click.
+      if (tree.opens_first_page) openFirstPage();
     } catch (error) {
       showToast('Could not load the navigation: ' + error.message);
     } finally {
