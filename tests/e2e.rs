@@ -284,9 +284,9 @@ fn journal_attempts(h: &Harness, id: &str) -> Option<u64> {
     let journal = std::fs::read_to_string(h.output().join(".wyrm/journal.jsonl")).ok()?;
     journal
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["id"] == id)
-        .last()
+        .find(|v| v["id"] == id)
         .and_then(|v| v["attempts"].as_u64())
 }
 
