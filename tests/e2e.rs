@@ -211,6 +211,63 @@ async fn sigint_stops_cleanly_and_a_rerun_completes() {
     h.assert_all_pages();
 }
 
+/// Sends SIGINT to a running `wyrm`.
+fn interrupt(child: &tokio::process::Child) {
+    let pid = child.id().expect("pid") as i32;
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigint_stops_at_once_and_still_ends_every_browser() {
+    // Every page but the first hangs, so items are in flight when the signals arrive, and a
+    // graceful stop would wait for them until `content_wait` and record them as failed.
+    let ids = wyrm::demo::demo_pages(0);
+    let options = ids.iter().skip(1).fold(DemoOptions::default(), |o, p| {
+        o.with_fault(p.id.clone(), Fault::Hang)
+    });
+    let h = Harness::start(options).await;
+    let child = h.spawn(&["-j", "3"]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while h.written().is_empty() || h.server.stats().in_flight < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run did not get going"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    interrupt(&child);
+    // The second signal goes once the first has been taken.
+    let log = h.log_file();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("interrupted: finishing the items in flight")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "first SIGINT not taken"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    interrupt(&child);
+    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("wyrm stops after the second SIGINT")
+        .expect("wait");
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(130), "{out}");
+    h.assert_no_browsers_left("after a second SIGINT").await;
+    assert!(temp_files(&h.output()).is_empty(), "partial files left");
+    assert_eq!(h.written().len(), 1, "{out}");
+    // The hung items were abandoned, not waited out: neither done nor failed, so the next run
+    // redoes them.
+    let journal = std::fs::read_to_string(h.output().join(".wyrm/journal.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 1, "{journal}");
+    assert!(journal.contains(&ids[0].id), "{journal}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_browser_says_how_to_install_it() {
     let h = Harness::start(DemoOptions::default()).await;
