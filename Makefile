@@ -30,6 +30,10 @@ grid-setup: $(SELENIUM_JAR)
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; }
 
 $(SELENIUM_JAR):
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "Installing npm with apt (to fetch the Selenium server jar)…"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	mkdir -p .cache/selenium/pack
 	cd .cache/selenium/pack && npm pack --silent $(SELENIUM_PKG) && tar xzf *.tgz
 	cp .cache/selenium/pack/package/lib/selenium-server-*.jar $(SELENIUM_JAR)

@@ -233,6 +233,10 @@ async fn scrape(args: &RunArgs, config: &Config) -> u8 {
                     1
                 }
             }
+            Err(orchestrator::RunError::Interrupted) => {
+                eprintln!("Interrupted before the sidebar was read: nothing was scraped.");
+                130
+            }
             Err(e) => {
                 tracing::error!(error = %e, "run failed");
                 eprintln!("error: {e}");
@@ -259,14 +263,12 @@ async fn listen_for_interrupts(trigger: shutdown::ShutdownTrigger) {
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-        match trigger.escalate() {
-            1 => eprintln!(
-                "\nInterrupted: finishing the pages in flight, starting no new ones (Ctrl-C again to stop at once)…"
-            ),
-            _ => {
-                eprintln!("\nStopping now.");
-            }
-        }
+        let notice = match trigger.escalate() {
+            1 => "\nInterrupted: finishing the pages in flight, starting no new ones (Ctrl-C again to stop at once)…",
+            _ => "\nStopping now.",
+        };
+        // Through the progress display, so the notice does not tear the bar.
+        crate::progress::suspend(|| eprintln!("{notice}"));
     }
 }
 

@@ -454,10 +454,17 @@ impl Config {
             "debug_settings.non_headless_pause_seconds",
             self.debug_settings.non_headless_pause_seconds,
         )?;
-        crate::sidebar::validate_profile(&self.site).map_err(|e| ConfigError::Invalid {
-            key: "site".into(),
-            value: String::new(),
-            rule: e.to_string(),
+        crate::sidebar::validate_profile(&self.site).map_err(|e| match e {
+            crate::sidebar::SidebarError::InvalidSelector {
+                key,
+                selector,
+                reason,
+            } => ConfigError::invalid(
+                key,
+                format!("{selector:?}"),
+                &format!("must be a valid CSS selector ({reason})"),
+            ),
+            other => ConfigError::invalid("site", "", &other.to_string()),
         })?;
         Ok(())
     }
@@ -474,7 +481,7 @@ impl Config {
 
     /// Wyrm's private state directory inside the output tree.
     pub fn state_dir(&self) -> PathBuf {
-        self.output_directory.join(".wyrm")
+        self.output_directory.join(crate::storage::STATE_DIR_NAME)
     }
 }
 
@@ -808,7 +815,7 @@ mod tests {
         );
         assert_eq!(
             invalid_key(&format!("{base}site: {{menu_text: 'div[['}}")),
-            "site"
+            "site.menu_text"
         );
         let err = parse(&format!("{base}behavior: {{max_concurrent_tasks: 0}}"))
             .unwrap()

@@ -51,9 +51,6 @@ use serde::{Deserialize, Serialize};
 /// The journal's file name inside the state directory (`<output>/.wyrm/`).
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 
-/// Name prefix of the temporary file a compaction writes before renaming it over the journal.
-const COMPACTION_TEMP_PREFIX: &str = ".journal-tmp-";
-
 /// How an item's attempts ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -388,7 +385,6 @@ fn scan(bytes: &[u8], path: &Path, warn: bool) -> Scan {
 
 /// Rewrites the journal with only `entries`, atomically.
 fn compact(path: &Path, entries: &[(usize, JournalEntry)]) -> Result<(), JournalError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
     let compact_error = |source| JournalError::Compact {
         path: path.to_path_buf(),
         source,
@@ -400,15 +396,12 @@ fn compact(path: &Path, entries: &[(usize, JournalEntry)]) -> Result<(), Journal
             .map_err(|error| compact_error(io::Error::other(error)))?;
         text.push(b'\n');
     }
-    let mut temp = tempfile::Builder::new()
-        .prefix(COMPACTION_TEMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(compact_error)?;
-    temp.write_all(&text).map_err(compact_error)?;
-    temp.as_file().sync_all().map_err(compact_error)?;
-    temp.persist(path)
-        .map_err(|error| compact_error(error.error))?;
-    crate::storage::sync_dir(dir).map_err(compact_error)
+    // The shared atomic write: its temporary file is one the next run's clean-up recognises.
+    crate::storage::write_atomic(path, &text).map_err(|error| JournalError::Compact {
+        path: path.to_path_buf(),
+        source: io::Error::other(error),
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@
 //! - [`storage`]: slugs, output paths and atomic writes.
 //! - [`journal`]: the crash-safe record of every finished item, for resume.
 //! - [`orchestrator`]: gathering items and scraping them concurrently.
+//! - [`progress`], [`logging`]: the progress display and the tracing setup.
+//! - [`cli`]: every flag, the exit codes and the summary (the binary only calls it).
+//! - [`error`]: the error types in one place.
 //! - [`demo`]: the bundled sample portal used by `wyrm demo` and the tests.
 
 pub mod browser;

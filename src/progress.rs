@@ -1,8 +1,10 @@
 //! Live progress: an `indicatif` bar on a terminal, plain lines at a steady interval otherwise.
 //!
-//! The bar advances once per finished item (scraped, skipped or failed). Log lines printed while
+//! The bar counts the items to process and advances once per finished item (scraped or failed;
+//! items that resume skips are left out of the plan before any task starts). Log lines printed while
 //! it is shown go through [`suspend`], so they appear above the bar without tearing it.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,6 +39,8 @@ struct Inner {
     done: AtomicU64,
     failed: AtomicU64,
     in_flight: AtomicUsize,
+    /// Items scraped per session location (Grid node), when the backend reports one.
+    nodes: Mutex<BTreeMap<String, u64>>,
     started: Instant,
     ticker: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -64,6 +68,7 @@ impl Progress {
                 done: AtomicU64::new(0),
                 failed: AtomicU64::new(0),
                 in_flight: AtomicUsize::new(0),
+                nodes: Mutex::new(BTreeMap::new()),
                 started: Instant::now(),
                 ticker: Mutex::new(None),
             }),
@@ -90,8 +95,11 @@ impl Progress {
         self.show_in_flight(n);
     }
 
-    /// One item is finished, whatever its outcome.
-    pub fn item_finished(&self, id: &str, ok: bool) {
+    /// One item is finished, whatever its outcome; `node` is where its session ran, if known.
+    pub fn item_finished(&self, id: &str, ok: bool, node: Option<&str>) {
+        if let (Some(node), Ok(mut nodes)) = (node, self.inner.nodes.lock()) {
+            *nodes.entry(node.to_string()).or_default() += 1;
+        }
         let n = self
             .inner
             .in_flight
@@ -101,7 +109,7 @@ impl Progress {
         if !ok {
             self.inner.failed.fetch_add(1, Ordering::SeqCst);
         }
-        tracing::info!(target: "wyrm::progress", done, total = self.inner.total, id, ok, "item finished");
+        tracing::info!(target: "wyrm::progress", done, total = self.inner.total, id, ok, node, "item finished");
         if let Some(bar) = &self.inner.bar {
             bar.inc(1);
         }
@@ -126,7 +134,7 @@ impl Progress {
 
     fn show_in_flight(&self, n: usize) {
         if let Some(bar) = &self.inner.bar {
-            bar.set_message(format!("· {n} in flight"));
+            bar.set_message(format!("· {n} in flight{}", self.inner.nodes_text()));
         }
     }
 }
@@ -142,11 +150,27 @@ impl Inner {
             0.0
         };
         let pct = (done * 100).checked_div(self.total).unwrap_or(100);
+        let eta = if rate > 0.0 {
+            format!("{:.0}s", self.total.saturating_sub(done) as f64 / rate)
+        } else {
+            "?".to_string()
+        };
         format!(
-            "progress: {done}/{} ({pct}%) · {rate:.1} pages/s · {elapsed:.0}s elapsed · {} in flight · {} failed",
+            "progress: {done}/{} ({pct}%) · {rate:.1} pages/s · {elapsed:.0}s elapsed · ETA {eta} · {} in flight · {} failed{}",
             self.total,
             self.in_flight.load(Ordering::SeqCst),
             self.failed.load(Ordering::SeqCst),
+            self.nodes_text(),
         )
+    }
+
+    /// ` · nodes: <node> <count>, …` once any session reported where it runs; empty otherwise.
+    fn nodes_text(&self) -> String {
+        let nodes = match self.nodes.lock() {
+            Ok(nodes) if !nodes.is_empty() => nodes,
+            _ => return String::new(),
+        };
+        let list: Vec<String> = nodes.iter().map(|(n, c)| format!("{n} {c}")).collect();
+        format!(" · nodes: {}", list.join(", "))
     }
 }

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{temp_files, text, Harness};
+use support::{finish, interrupt, temp_files, text, wait_until, Harness};
 use wyrm::demo::{DemoOptions, Fault};
 
 /// The full scrape at concurrency 5, in the given session mode: every page, correct, bounded
@@ -176,21 +176,10 @@ async fn failing_pages_are_retried_then_reported_and_the_rest_is_written() {
 async fn sigint_stops_cleanly_and_a_rerun_completes() {
     let h = Harness::with_latency(400).await;
     let child = h.spawn(&["-j", "2"]).await;
-    // Interrupt once a few pages are on disk (a condition, bounded).
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while h.written().len() < 3 {
-        assert!(std::time::Instant::now() < deadline, "no pages appeared");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let pid = child.id().expect("pid") as i32;
-    // SAFETY: signalling our own child process.
-    unsafe {
-        libc::kill(pid, libc::SIGINT);
-    }
-    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("wyrm stops after SIGINT")
-        .expect("wait");
+    // Interrupt once a few pages are on disk.
+    h.wait_for_pages(3).await;
+    interrupt(&child);
+    let output = finish(child, Duration::from_secs(60)).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(130), "{out}");
     assert!(out.contains("(interrupted)"), "{out}");
@@ -211,15 +200,6 @@ async fn sigint_stops_cleanly_and_a_rerun_completes() {
     h.assert_all_pages();
 }
 
-/// Sends SIGINT to a running `wyrm`.
-fn interrupt(child: &tokio::process::Child) {
-    let pid = child.id().expect("pid") as i32;
-    // SAFETY: signalling our own child process.
-    unsafe {
-        libc::kill(pid, libc::SIGINT);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sigint_stops_at_once_and_still_ends_every_browser() {
     // Every page but the first hangs, so items are in flight when the signals arrive, and a
@@ -230,32 +210,21 @@ async fn a_second_sigint_stops_at_once_and_still_ends_every_browser() {
     });
     let h = Harness::start(options).await;
     let child = h.spawn(&["-j", "3"]).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while h.written().is_empty() || h.server.stats().in_flight < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run did not get going"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let limit = Duration::from_secs(120);
+    wait_until("pages in flight", limit, || {
+        !h.written().is_empty() && h.server.stats().in_flight >= 2
+    })
+    .await;
     interrupt(&child);
     // The second signal goes once the first has been taken.
-    let log = h.log_file();
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("interrupted: finishing the items in flight")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "first SIGINT not taken"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the first SIGINT taken", limit, || {
+        std::fs::read_to_string(h.log_file())
+            .unwrap_or_default()
+            .contains("interrupted: finishing the items in flight")
+    })
+    .await;
     interrupt(&child);
-    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("wyrm stops after the second SIGINT")
-        .expect("wait");
+    let output = finish(child, Duration::from_secs(60)).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(130), "{out}");
     h.assert_no_browsers_left("after a second SIGINT").await;

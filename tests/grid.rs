@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use support::grid::Grid;
-use support::{text, Harness};
+use support::{finish, text, Harness};
 
 /// The Grid's nodes start Debian's Chromium: its path goes in `goog:chromeOptions.binary`.
 const GRID_CONFIG: &str = "webdriver:\n  binary: /usr/bin/chromium\n";
@@ -43,7 +43,17 @@ async fn scrapes_on_a_selenium_grid_using_both_nodes() {
             out.contains(&format!("node      {node}:")),
             "{node} served nothing:\n{out}"
         );
+        // The progress display knows too: every finished item names its node.
+        assert!(
+            out.contains("nodes: ") && out.contains(&format!("{node} ")),
+            "the progress lines do not name {node}:\n{out}"
+        );
     }
+    let finished = h.log_events("item finished");
+    assert!(
+        finished.iter().all(|e| e["fields"]["node"].is_string()),
+        "an item finished without its node: {finished:?}"
+    );
     // Wyrm deleted every session it created.
     grid.wait_until(Duration::from_secs(10), no_sessions).await;
 }
@@ -66,17 +76,10 @@ async fn a_node_dying_mid_run_costs_only_its_in_flight_items() {
         })
     })
     .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while h.written().len() < 4 {
-        assert!(std::time::Instant::now() < deadline, "no pages appeared");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    h.wait_for_pages(4).await;
     grid.kill_node(1).await;
 
-    let output = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
-        .await
-        .expect("the run finishes")
-        .expect("wait");
+    let output = finish(child, Duration::from_secs(300)).await;
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
     h.assert_all_pages();

@@ -700,3 +700,59 @@ fn a_wrong_type_error_names_the_key() {
         unnamed.join("\n")
     );
 }
+
+/// `text` as a YAML double-quoted scalar; characters YAML does not allow raw (controls, DEL, the
+/// C1 range, the byte-order mark and the non-characters U+FFFE/U+FFFF) are escaped.
+fn yaml_quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}') => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Any YAML scalar: numbers of every size and sign, booleans, null, and arbitrary text (quoted,
+/// so that it stays one value whatever characters it holds).
+fn yaml_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|f| format!("{f:?}")),
+        any::<bool>().prop_map(|b| b.to_string()),
+        Just("null".to_string()),
+        Just("~".to_string()),
+        ".{0,80}".prop_map(|s| yaml_quoted(&s)),
+        "[a-zA-Z0-9 ./:_-]{0,40}".prop_map(|s| format!("'{}'", s.replace('\'', "''"))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any value in any config key: loading never panics, and a value that is refused is refused
+    /// with a message naming that key.
+    #[test]
+    fn any_value_in_any_config_key_is_accepted_or_refused_by_name(
+        index in 0..1_000usize,
+        value in yaml_scalar(),
+    ) {
+        let keys = config_keys();
+        let (path, _) = &keys[index % keys.len()];
+        let text = document_with(path, &value);
+        if let Some(message) = config_error(&text) {
+            let last = path.last().expect("non-empty path");
+            prop_assert!(
+                message.contains(last.as_str()),
+                "the error for `{}` = {value} does not name it: {message}",
+                path.join(".")
+            );
+        }
+    }
+}

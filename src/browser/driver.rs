@@ -178,6 +178,11 @@ impl ChromeDriver {
 /// reaped by the next run on the same output directory.
 pub const DRIVER_RECORD: &str = "browsers.pid";
 
+/// The directory in Wyrm's state directory holding the browser profiles of local sessions.
+/// Keeping them there (rather than in the system's temp directory) lets the next run remove
+/// those a SIGKILLed run could not.
+pub const PROFILES_DIR: &str = "profiles";
+
 /// Records `pgid` as this process's browser group in `state_dir`.
 pub fn record_group(state_dir: &Path, pgid: i32) {
     let line = format!("{pgid} {}\n", std::process::id());
@@ -193,11 +198,13 @@ pub fn forget_group(state_dir: &Path) {
     let _ = std::fs::remove_file(state_dir.join(DRIVER_RECORD));
 }
 
-/// Kills the browsers a dead earlier run left behind (found through its record), and returns how
-/// many processes were killed. A record whose run is still alive is left alone.
+/// Kills the browsers a dead earlier run left behind (found through its record) and removes
+/// their profiles; returns how many processes were killed. A record whose run is still alive is
+/// left alone, and so are its profiles. Call it before this run starts any browser.
 pub fn reap_orphans(state_dir: &Path) -> usize {
     let record = state_dir.join(DRIVER_RECORD);
     let Ok(text) = std::fs::read_to_string(&record) else {
+        remove_stale_profiles(state_dir);
         return 0;
     };
     let mut fields = text.split_whitespace().map(str::parse::<i32>);
@@ -223,7 +230,22 @@ pub fn reap_orphans(state_dir: &Path) -> usize {
         );
     }
     let _ = std::fs::remove_file(&record);
+    remove_stale_profiles(state_dir);
     victims.len()
+}
+
+/// Removes the profile directories of earlier runs (no run of this output directory is alive).
+fn remove_stale_profiles(state_dir: &Path) {
+    let profiles = state_dir.join(PROFILES_DIR);
+    match std::fs::remove_dir_all(&profiles) {
+        Ok(()) => {
+            tracing::info!(path = %profiles.display(), "removed browser profiles left by an earlier run")
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::warn!(path = %profiles.display(), error = %e, "cannot remove old browser profiles")
+        }
+    }
 }
 
 fn process_alive(pid: i32) -> bool {

@@ -29,6 +29,9 @@ pub enum BrowserError {
     SessionCreate { url: String, reason: String },
     #[error("timed out after {:.1}s waiting for {what}", .after.as_secs_f64())]
     Timeout { what: String, after: Duration },
+    /// The browser's own limit (page load or script timeout) ran out.
+    #[error("the browser timed out: {0}")]
+    DriverTimeout(String),
     #[error("the click on {target} was intercepted by another element")]
     ClickIntercepted { target: String },
     #[error("no element matches {0}")]

@@ -63,7 +63,6 @@ impl WebDriverBackend {
             None => {
                 let binary = driver::locate_browser(wd.binary.as_deref())?;
                 let driver_path = driver::locate_driver(wd.driver_path.as_deref())?;
-                driver::reap_orphans(&config.state_dir());
                 let chromedriver =
                     ChromeDriver::start(&driver_path, Duration::from_secs(20)).await?;
                 driver::record_group(&config.state_dir(), chromedriver.process_group());
@@ -91,9 +90,13 @@ impl WebDriverBackend {
     async fn create(&self) -> BrowserResult<Box<dyn Session>> {
         let mut caps = self.capabilities.clone();
         let profile = if self.local {
-            let dir = tempfile::Builder::new()
-                .prefix("wyrm-profile-")
-                .tempdir()
+            let parent = self.state_dir.join(driver::PROFILES_DIR);
+            let dir = std::fs::create_dir_all(&parent)
+                .and_then(|()| {
+                    tempfile::Builder::new()
+                        .prefix("profile-")
+                        .tempdir_in(&parent)
+                })
                 .map_err(|e| BrowserError::SessionCreate {
                     url: self.url.clone(),
                     reason: format!("cannot create a browser profile directory: {e}"),
@@ -143,11 +146,14 @@ impl WebDriverBackend {
                 }
             }
         };
-        let id = client
-            .session_id()
-            .await
-            .map_err(map_cmd)?
-            .unwrap_or_default();
+        let Some(id) = client.session_id().await.map_err(map_cmd)? else {
+            // Without an id the session could not be tracked, and so not be closed for sure.
+            let _ = client.close().await;
+            return Err(BrowserError::SessionCreate {
+                url: self.url.clone(),
+                reason: "the WebDriver server answered without a session id".into(),
+            });
+        };
         let location = if self.local {
             None
         } else {
@@ -340,7 +346,9 @@ fn build_capabilities(
     if let Some(binary) = binary {
         chrome["binary"] = Value::String(binary.display().to_string());
     }
-    let script_ms = (timeouts.content_wait + Duration::from_secs(30)).as_millis() as u64;
+    // A backstop only: every in-page wait has its own deadline, and one opening script waits
+    // for the loader, the pane and the response tabs, each bounded by `content_wait`.
+    let script_ms = (timeouts.content_wait * 3 + Duration::from_secs(30)).as_millis() as u64;
     let mut caps = Map::new();
     caps.insert("browserName".into(), json!("chrome"));
     caps.insert(
@@ -399,10 +407,9 @@ fn map_cmd(e: CmdError) -> BrowserError {
                 }
                 ErrorStatus::NoSuchElement => BrowserError::NoSuchElement(message),
                 ErrorStatus::JavascriptError => BrowserError::Script(message),
-                ErrorStatus::ScriptTimeout | ErrorStatus::Timeout => BrowserError::Timeout {
-                    what: message,
-                    after: Duration::ZERO,
-                },
+                ErrorStatus::ScriptTimeout | ErrorStatus::Timeout => {
+                    BrowserError::DriverTimeout(message)
+                }
                 ErrorStatus::InvalidSessionId
                 | ErrorStatus::NoSuchWindow
                 | ErrorStatus::SessionNotCreated => BrowserError::SessionLost(message),

@@ -9,11 +9,13 @@ pub mod plan;
 pub mod shutdown;
 pub mod worker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -40,9 +42,11 @@ pub enum RunError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("cannot save the sidebar structure: {0}")]
-    Cache(String),
+    Cache(#[from] cache::CacheError),
     #[error("interrupted before the sidebar was read")]
     Interrupted,
+    #[error("the sidebar has no items matching `site.item` ({item}); check the site profile against the portal's markup (--save-html saves what Wyrm saw)")]
+    EmptySidebar { item: String },
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
 }
@@ -166,6 +170,8 @@ pub async fn run(
         path: config.state_dir(),
         source,
     })?;
+    // Before anything else: browsers a killed run left behind, whether or not this run needs one.
+    crate::browser::driver::reap_orphans(&config.state_dir());
     let stray = storage::remove_stray_temp_files(&output)?;
     if stray > 0 {
         tracing::info!(stray, "removed temporary files left by an interrupted run");
@@ -190,7 +196,9 @@ pub async fn resume_info(
     options: &RunOptions,
     shutdown: Shutdown,
 ) -> Result<ResumeInfo, RunError> {
+    crate::browser::driver::reap_orphans(&config.state_dir());
     let mut env = Lazy::new(config, shutdown.clone());
+    env.prewarm = false;
     let result = async {
         let (tree, _) = structure(config, options, &shutdown, &mut env).await?;
         let (plan, journal) = plan_run(config, &tree, options, true)?;
@@ -247,15 +255,17 @@ async fn run_inner(
         structure_from_cache: from_cache,
         ..RunSummary::default()
     };
-    if let Some(warming) = env.warming.take() {
-        let _ = warming.await;
-    }
+    env.finish_warming().await;
     let ctx = Arc::new(PageContext::new(&url, &config.site, config.timeouts()));
     let debug_dir = options
         .debug
         .then(|| config.debug_settings.output_directory.join("pages"));
     let items_started = Instant::now();
-    if !plan.todo.is_empty() && !shutdown.is_requested() {
+    let first_pass: HashSet<String> = plan.todo.iter().map(|w| w.item.id.clone()).collect();
+    if shutdown.is_requested() {
+        summary.interrupted = true;
+        summary.not_started += plan.todo.len();
+    } else if !plan.todo.is_empty() {
         let items = Items {
             pool: env.pool().await?,
             ctx: Arc::clone(&ctx),
@@ -270,18 +280,36 @@ async fn run_inner(
         tracing::warn!(
             "the cached sidebar structure no longer matches the site; discovering it again"
         );
-        let rediscover = RunOptions {
-            force: options.force,
-            ..options.clone()
+        // The parked sessions show the old sidebar; closing them first also keeps the number of
+        // open sessions within the concurrency while discovery starts new ones.
+        if let Some(pool) = &env.pool {
+            pool.drain().await;
+        }
+        let tree = match discover_structure(config, options, &shutdown, env).await {
+            Ok((tree, _)) => tree,
+            Err(RunError::Interrupted) => {
+                // Keep what the first pass did; the stale items are left for the next run.
+                summary.interrupted = true;
+                summary.elapsed = started.elapsed();
+                return Ok(summary);
+            }
+            Err(e) => return Err(e),
         };
-        let (tree, _) = discover_structure(config, &rediscover, &shutdown, env).await?;
+        // The same selection as the first pass, less what that pass already did or reported:
+        // only the stale items (wherever they sit now) and items new to the sidebar remain.
+        let stale: HashSet<String> = summary
+            .failed
+            .iter()
+            .filter(|f| f.stale)
+            .map(|f| f.id.clone())
+            .collect();
         summary.failed.retain(|f| !f.stale);
         summary.structure_from_cache = false;
-        let (plan, _) = plan_run(config, &tree, options, true)?;
+        let (mut plan, _) = plan_run(config, &tree, options, false)?;
+        plan.todo
+            .retain(|w| stale.contains(&w.item.id) || !first_pass.contains(&w.item.id));
         summary.total = plan.all.len();
-        if let Some(warming) = env.warming.take() {
-            let _ = warming.await;
-        }
+        env.finish_warming().await;
         let items = Items {
             pool: env.pool().await?,
             ctx,
@@ -320,6 +348,9 @@ async fn structure(
         if let Some(cached) = cache::load(&config.output_directory, url) {
             tracing::info!(created_at = %cached.created_at, "using the cached sidebar structure (--force-full-expansion to rediscover)");
             save_debug_structure(config, options, &cached.tree, None)?;
+            if options.save_html.is_some() || options.debug {
+                tracing::warn!("the sidebar HTML is not saved: the structure came from the cache (--force-full-expansion reads the sidebar again)");
+            }
             return Ok((cached.tree, true));
         }
     }
@@ -339,8 +370,12 @@ async fn discover_structure(
     let mut lease = pool.fresh().await?;
     let timeouts = config.timeouts();
     // Discovery takes a while; meanwhile the other workers' browsers start and load the portal.
-    if config.behavior.session_mode == SessionMode::Pooled {
-        let extra = config.behavior.concurrency().saturating_sub(1);
+    if env.prewarm && config.behavior.session_mode == SessionMode::Pooled {
+        let workers = config.behavior.concurrency();
+        let extra = options
+            .max_items
+            .map_or(workers, |n| n.min(workers))
+            .saturating_sub(1);
         env.warming = Some(prewarm(Arc::clone(&pool), extra, config));
     }
     let mut watch = shutdown.clone();
@@ -371,7 +406,11 @@ async fn discover_structure(
         tracing::info!(
             "keeping the browser open for {pause:.0}s (debug_settings.non_headless_pause_seconds)"
         );
-        tokio::time::sleep(Duration::from_secs_f64(pause)).await;
+        let mut interrupted = shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs_f64(pause)) => {}
+            _ = interrupted.reached(1) => {}
+        }
     }
     pool.checkin_warm(lease).await;
     tracing::info!(
@@ -379,9 +418,19 @@ async fn discover_structure(
         menus = discovered.tree.menu_count(),
         "sidebar discovered"
     );
-    cache::save(&config.output_directory, url, &discovered.tree)
-        .map_err(|e| RunError::Cache(e.to_string()))?;
+    // Save what was read for debugging first: it is what a user needs when it is wrong.
     save_debug_structure(config, options, &discovered.tree, Some(&discovered.html))?;
+    if discovered.tree.item_count() == 0 {
+        return Err(RunError::EmptySidebar {
+            item: config.site.item.clone(),
+        });
+    }
+    if discovered.still_collapsed == 0 {
+        cache::save(&config.output_directory, url, &discovered.tree)?;
+    } else {
+        // An incomplete tree must not stand in for the sidebar on later runs.
+        tracing::warn!("the structure is not cached because some menus stayed collapsed");
+    }
     Ok((discovered.tree, false))
 }
 
@@ -429,7 +478,7 @@ fn save_debug_structure(
         html_targets.push(debug.output_directory.join(&debug.save_html_filename));
     }
     if !structure_targets.is_empty() {
-        let json = serde_json::to_vec_pretty(tree).map_err(|e| RunError::Cache(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(tree).map_err(cache::CacheError::Encode)?;
         for target in &structure_targets {
             storage::write_atomic(target, &json)?;
             tracing::info!(path = %target.display(), "saved the sidebar structure");
@@ -499,12 +548,25 @@ async fn scrape_all(
         tasks.spawn(async move {
             progress.item_started();
             let started_at = journal::now_rfc3339();
+            // A bug that panics on one item must fail that item, not lose it from the summary.
+            let attempt = AssertUnwindSafe(process(&pool, &work, &ctx, debug_dir.as_deref(), &retry, &mut task_shutdown)).catch_unwind();
             let outcome = tokio::select! {
-                outcome = process(&pool, &work, &ctx, debug_dir.as_deref(), &retry, &mut task_shutdown) => outcome,
+                outcome = attempt => outcome.unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Outcome::Failed(failure(&work, 1, format!("internal error (panic): {what}"), false))
+                }),
                 _ = hard_stop.reached(2) => return Outcome::Interrupted,
             };
             note_in_journal(&journal, &work, &outcome, started_at);
-            progress.item_finished(&work.item.id, matches!(outcome, Outcome::Scraped { .. }));
+            let node = match &outcome {
+                Outcome::Scraped { location, .. } => location.as_deref(),
+                _ => None,
+            };
+            progress.item_finished(&work.item.id, matches!(outcome, Outcome::Scraped { .. }), node);
             drop(permit);
             outcome
         });
@@ -535,7 +597,7 @@ async fn scrape_all(
     while let Some(done) = tasks.join_next().await {
         record(done, summary);
     }
-    summary.not_started = total - dispatched;
+    summary.not_started += total - dispatched;
     progress.finish();
 }
 
@@ -643,11 +705,13 @@ fn failure(work: &WorkItem, attempts: u32, reason: String, stale: bool) -> Failu
     }
 }
 
-/// A backstop for one attempt: every wait inside has its own deadline, so this only fires when
-/// the browser itself stops answering.
+/// A backstop for one attempt. Every wait inside has its own deadline; this bounds the attempt
+/// as a whole when the browser stops answering, or when those waits add up (loading the portal,
+/// opening the menus on the item's path, and up to three clicks: for an item whose click changed
+/// nothing, another item and the click again).
 fn item_deadline(ctx: &PageContext) -> Duration {
     let t = &ctx.timeouts;
-    t.navigation + t.sidebar_wait + t.expand_menu * 8 + t.content_wait * 2 + Duration::from_secs(30)
+    t.navigation + t.sidebar_wait + t.expand_menu * 8 + t.content_wait * 3 + Duration::from_secs(30)
 }
 
 /// The browser backend and pool, started only when a browser is needed (a cached structure and
@@ -658,6 +722,8 @@ struct Lazy<'a> {
     pool: Option<Arc<SessionPool>>,
     /// Sessions being started ahead of the items phase.
     warming: Option<tokio::task::JoinHandle<()>>,
+    /// Whether discovery may start the workers' sessions meanwhile (not when only reporting).
+    prewarm: bool,
 }
 
 impl<'a> Lazy<'a> {
@@ -667,6 +733,7 @@ impl<'a> Lazy<'a> {
             shutdown,
             pool: None,
             warming: None,
+            prewarm: true,
         }
     }
 
@@ -688,6 +755,20 @@ impl<'a> Lazy<'a> {
         ));
         self.pool = Some(Arc::clone(&pool));
         Ok(pool)
+    }
+
+    /// Waits for the sessions started ahead of the items phase, unless the run is interrupted.
+    async fn finish_warming(&mut self) {
+        if let Some(mut warming) = self.warming.take() {
+            let mut watch = self.shutdown.clone();
+            tokio::select! {
+                _ = &mut warming => {}
+                _ = watch.reached(1) => {
+                    warming.abort();
+                    let _ = warming.await;
+                }
+            }
+        }
     }
 
     /// Closes every session and stops every process the run started.

@@ -20,6 +20,8 @@ pub enum ItemError {
     Deadline(f64),
     #[error("no browser session: {0}")]
     Session(crate::browser::BrowserError),
+    #[error("converting the page to Markdown failed: {0}")]
+    Convert(String),
 }
 
 /// What a finished item produced.
@@ -52,7 +54,7 @@ pub async fn scrape_item(
         markdown::page_document(&title, &markdown::html_to_markdown(&html))
     })
     .await
-    .unwrap_or_default();
+    .map_err(|e| ItemError::Convert(e.to_string()))?;
     let sha256 = storage::write_atomic(&work.path, document.as_bytes())?;
     Ok(Saved {
         sha256,

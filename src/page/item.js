@@ -16,6 +16,33 @@ function locate(id, menus) {
   return document.getElementById(id) ? { ready: true } : { missing: 'no element with this id' };
 }
 
+// From now on, collects what the page reports going wrong (uncaught errors, rejected promises)
+// so a click that leads nowhere can say why. The listeners stay for the page's life.
+function watchErrors() {
+  window.__wyrmErrors = [];
+  window.__wyrmAlertsBefore = visibleAlerts();
+  if (window.__wyrmWatching) return;
+  window.__wyrmWatching = true;
+  const note = (text) => { if (window.__wyrmErrors) window.__wyrmErrors.push(text); };
+  window.addEventListener('error', (e) => note(String(e.message || e.error || 'script error')));
+  window.addEventListener('unhandledrejection', (e) =>
+    note('unhandled rejection: ' + String((e.reason && e.reason.message) || e.reason)));
+}
+
+function visibleAlerts() {
+  return Array.from(document.querySelectorAll('[role=alert]')).filter(W.visible).map(W.text);
+}
+
+// What the page reported since `watchErrors()`: its errors, then the ARIA alerts that appeared
+// since (where portals show "could not load" messages; a standing banner does not count). At most
+// five, each at most 300 characters.
+function reportedErrors() {
+  const before = new Set(window.__wyrmAlertsBefore || []);
+  const alerts = visibleAlerts().filter((a) => !before.has(a));
+  return (window.__wyrmErrors || []).concat(alerts).filter(Boolean).slice(0, 5)
+    .map((t) => (t.length > 300 ? t.slice(0, 300) + '…' : t));
+}
+
 // The first visible item of the sidebar other than `id`, or null.
 function anotherItem(id) {
   const root = W.root();
@@ -32,16 +59,22 @@ function paneHtml() {
 
 // Waits until the pane differs from `before`, the loader is gone and nothing changed for
 // `quiet` ms; then clicks through every response tab and returns the pane's HTML with all
-// response panels in place of the one shown: {html, url, contentMs}, or {timeout, unchanged}
-// where `unchanged` says the pane still shows exactly what it showed before the click, with no
-// loader up: the click had nothing new to show (the pane may already hold this item's page).
+// response panels in place of the one shown: {html, url, contentMs}, or {timeout, unchanged,
+// errors} where `errors` is what the page reported, and `unchanged` says the pane still shows
+// exactly what it showed before the click, with no loader up: the click may have had nothing new
+// to show (the pane may already hold this item's page). Page errors do not decide that: portals
+// often carry unrelated failing scripts.
 // `contentMs` is the time from `clickedAt` (a performance.now() reading) to the settled pane.
 async function capture(before, timeout, quiet, clickedAt) {
   const ready = await W.settle(() => {
     const html = paneHtml();
     return html !== null && html !== before && html.trim() !== '' && !W.loaderVisible();
   }, document.body, quiet, timeout);
-  if (!ready) return { timeout: true, unchanged: paneHtml() === before && !W.loaderVisible() };
+  if (!ready) {
+    const errors = reportedErrors();
+    const unchanged = paneHtml() === before && !W.loaderVisible();
+    return { timeout: true, unchanged, errors };
+  }
   const contentMs = clickedAt === undefined ? undefined : performance.now() - clickedAt;
   const pane = document.querySelector(P.content);
   const all = (root, s) => { try { return Array.from(root.querySelectorAll(s)); } catch (e) { return []; } };

@@ -26,10 +26,24 @@ pub enum PageError {
     Portal(#[from] DiscoverError),
     #[error("item {id} is not in the live sidebar ({detail}); the site changed since the structure was cached")]
     NotInSidebar { id: String, detail: String },
-    #[error("the content pane ({selector}) did not show new content within {:.1}s after the click", .after.as_secs_f64())]
-    PaneNeverUpdated { selector: String, after: Duration },
+    #[error("the content pane ({selector}) did not show new content within {:.1}s after the click{}", .after.as_secs_f64(), reported(.page_errors))]
+    PaneNeverUpdated {
+        selector: String,
+        after: Duration,
+        /// What the page reported meanwhile (script errors, alerts).
+        page_errors: Vec<String>,
+    },
     #[error("the page script failed: {0}")]
     Script(String),
+}
+
+/// `; the page reported: a | b` for a failure message, or nothing.
+fn reported(errors: &[String]) -> String {
+    if errors.is_empty() {
+        String::new()
+    } else {
+        format!("; the page reported: {}", errors.join(" | "))
+    }
 }
 
 impl PageError {
@@ -96,15 +110,17 @@ pub async fn open_item(
         .zip(&item.menu_path)
         .map(|(position, title)| json!({ "position": position, "title": title }))
         .collect();
-    if let Shown::Content(content) = show(lease, &item.id, &menus, ctx).await? {
-        return Ok(content);
-    }
-    // The click left the pane exactly as it was: it already held what this item shows (a portal
-    // that lands on this page, or a previous item with the same content). Show another page
-    // first so the pane has something to change from, then click this item again.
-    let never_updated = || PageError::PaneNeverUpdated {
+    let mut errors = match show(lease, &item.id, &menus, ctx).await? {
+        Shown::Content(content) => return Ok(content),
+        Shown::Unchanged(errors) => errors,
+    };
+    // The click left the pane exactly as it was: it may already hold what this item shows (a
+    // portal that lands on this page, or a previous item with the same content). Show another
+    // page first so the pane has something to change from, then click this item again.
+    let never_updated = |page_errors| PageError::PaneNeverUpdated {
         selector: ctx.profile.content.clone(),
         after: ctx.timeouts.content_wait,
+        page_errors,
     };
     let other = lease
         .session()
@@ -114,23 +130,29 @@ pub async fn open_item(
         )
         .await?;
     let Some(other) = other.as_str() else {
-        return Err(never_updated());
+        return Err(never_updated(errors));
     };
     tracing::debug!(id = %item.id, via = other, "the pane already showed this item's page; opening another item first");
-    if let Shown::Unchanged = show(lease, other, &[], ctx).await? {
-        return Err(never_updated());
+    if let Shown::Unchanged(_) = show(lease, other, &[], ctx).await? {
+        return Err(never_updated(errors));
     }
     match show(lease, &item.id, &menus, ctx).await? {
         Shown::Content(content) => Ok(content),
-        Shown::Unchanged => Err(never_updated()),
+        Shown::Unchanged(again) => {
+            // An alert still showing from the first click does not count as new the second time.
+            let new: Vec<String> = again.into_iter().filter(|e| !errors.contains(e)).collect();
+            errors.extend(new);
+            Err(never_updated(errors))
+        }
     }
 }
 
 /// What one click on an item led to.
 enum Shown {
     Content(PageContent),
-    /// Nothing new appeared: the pane is exactly as it was before the click.
-    Unchanged,
+    /// Nothing new appeared: the pane is exactly as it was before the click. With what the page
+    /// reported meanwhile.
+    Unchanged(Vec<String>),
 }
 
 /// Reveals the item `id` (opening the `menus` on its path), clicks it and captures the pane.
@@ -160,7 +182,9 @@ async fn show(
             ClickMode::Native => open_native(lease, ctx, &args).await?,
         };
         if let Some(position) = step.get("expand") {
-            let position: Vec<usize> = serde_json::from_value(position.clone()).unwrap_or_default();
+            let position: Vec<usize> = serde_json::from_value(position.clone()).map_err(|e| {
+                PageError::Script(format!("the item script named no menu position: {e}"))
+            })?;
             if !expand_menu(lease.session(), &ctx.profile, &ctx.timeouts, &position).await? {
                 return Err(PageError::NotInSidebar {
                     id: id.to_string(),
@@ -210,13 +234,18 @@ fn finish(step: Value, id: &str, ctx: &PageContext, started: Instant) -> Result<
             after: ctx.timeouts.content_wait,
         }));
     }
+    let page_errors: Vec<String> = step
+        .get("errors")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
     if step.get("unchanged") == Some(&Value::Bool(true)) {
-        return Ok(Shown::Unchanged);
+        return Ok(Shown::Unchanged(page_errors));
     }
     let Some(html) = step.get("html").and_then(Value::as_str) else {
         return Err(PageError::PaneNeverUpdated {
             selector: ctx.profile.content.clone(),
             after: ctx.timeouts.content_wait,
+            page_errors,
         });
     };
     let click_to_content = step
@@ -255,6 +284,7 @@ impl Scripts {
                  const el = document.getElementById(id);
                  if (!el) return { missing: 'the item element vanished' };
                  const before = paneHtml();
+                 watchErrors();
                  const t0 = performance.now();
                  W.click(el);
                  return await capture(before, timeout, quiet, t0);",
@@ -266,6 +296,7 @@ impl Scripts {
                  const el = document.getElementById(id);
                  if (!el) return {{ missing: 'the item element vanished' }};
                  window.__wyrmBefore = paneHtml();
+                 watchErrors();
                  return {{ target: W.mark(el, 'item') }};"
             ),
             capture: lib(

@@ -17,13 +17,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::tree::SidebarTree;
+use crate::storage::{to_hex, STATE_DIR_NAME};
 
 /// The cache file format. Bump it whenever the serialised shape of [`CachedStructure`] or the
 /// meaning of its fields (e.g. the position contract) changes: older files are then ignored.
 pub const CACHE_FORMAT_VERSION: u32 = 1;
-
-/// The directory, inside the output directory, holding Wyrm's own state.
-pub const CACHE_DIR_NAME: &str = ".wyrm";
 
 /// The content of one cache file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,13 +69,9 @@ struct CachedStructureRef<'a> {
 /// practically impossible, and the stored URL is checked on load anyway).
 pub fn cache_path(output_dir: &Path, target_url: &str) -> PathBuf {
     let digest = Sha256::digest(target_url.as_bytes());
-    let hex: String = digest
-        .iter()
-        .take(8)
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let hex = to_hex(&digest[..8]);
     output_dir
-        .join(CACHE_DIR_NAME)
+        .join(STATE_DIR_NAME)
         .join(format!("structure-{hex}.json"))
 }
 
@@ -234,7 +228,7 @@ mod tests {
         assert!(age.as_secs() < 60, "{}", cached.created_at);
         assert!(cached.created_at.ends_with('Z'));
         // Only the cache file is left in .wyrm: the temporary file was renamed, not copied.
-        let names: Vec<_> = fs::read_dir(dir.path().join(CACHE_DIR_NAME))
+        let names: Vec<_> = fs::read_dir(dir.path().join(STATE_DIR_NAME))
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();

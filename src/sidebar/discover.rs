@@ -35,7 +35,7 @@ pub enum DiscoverError {
 pub struct Discovered {
     pub tree: SidebarTree,
     pub html: String,
-    /// Menus that were still collapsed when the attempts ran out.
+    /// Menus that were still collapsed when the attempts ran out (their pages are missing).
     pub still_collapsed: usize,
 }
 
@@ -146,7 +146,8 @@ async fn collapsed_menus(
     let value = session
         .execute(&script, vec![profile_json(profile)])
         .await?;
-    Ok(serde_json::from_value(value).unwrap_or_default())
+    serde_json::from_value(value)
+        .map_err(|e| BrowserError::Script(format!("the sidebar walker listed menus oddly: {e}")))
 }
 
 /// Opens the menu at `position` if it is collapsed and waits until it shows as open and the
@@ -236,12 +237,22 @@ async fn sidebar_html(
 ) -> Result<String, BrowserError> {
     let script = "const s = document.querySelector(arguments[0].sidebar); return (s || document.documentElement).outerHTML;";
     let value = session.execute(script, vec![profile_json(profile)]).await?;
-    Ok(value.as_str().unwrap_or_default().to_string())
+    match value {
+        Value::String(html) => Ok(html),
+        other => Err(BrowserError::Script(format!(
+            "reading the sidebar's HTML returned {other} instead of text"
+        ))),
+    }
 }
 
 /// The profile as the in-page scripts receive it.
+/// It carries the parser's depth cap too, so the in-page walker stops where the parser does.
 pub fn profile_json(profile: &SiteProfile) -> Value {
-    serde_json::to_value(profile).unwrap_or(Value::Null)
+    let mut value = serde_json::to_value(profile).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("max_list_depth".into(), json!(super::MAX_LIST_DEPTH));
+    }
+    value
 }
 
 /// A duration as whole milliseconds for a script argument.

@@ -70,7 +70,7 @@ const W = (() => {
         const st = menuState(entry, c.el);
         const position = prefix.concat([i]);
         out.push({ position, title: menuTitle(c.el, st.list), open: st.open, el: c.el });
-        if (st.list && prefix.length < 47) found.push({ list: st.list, prefix: position });
+        if (st.list && prefix.length < P.max_list_depth) found.push({ list: st.list, prefix: position });
       });
       for (let k = found.length - 1; k >= 0; k--) stack.push(found[k]);
     }

@@ -1,7 +1,7 @@
 //! Pure sidebar parsing: an HTML string and a [`SiteProfile`] in, a [`SidebarTree`] out.
 //!
-//! No browser is involved: discovery hands over the sidebar's HTML after each round of
-//! expansion, and this module turns it into data. Every portal-specific detail comes from the
+//! No browser is involved: discovery hands over the sidebar's HTML once every menu is expanded,
+//! and this module turns it into data. Every portal-specific detail comes from the
 //! profile's selectors, so other portals work with other selectors.
 //!
 //! # The position contract

@@ -156,7 +156,8 @@ impl SidebarTree {
         self.nodes().filter(|n| matches!(n, Node::Menu(_))).count()
     }
 
-    /// The menus that are not expanded, in document order: what discovery still has to click.
+    /// The menus that are not expanded, in document order: after discovery, those it could not
+    /// open (their pages are missing from the tree).
     pub fn collapsed_menus(&self) -> Vec<&MenuNode> {
         self.nodes()
             .filter_map(|n| match n {

@@ -16,7 +16,9 @@ mod write;
 
 pub use paths::{plan_paths, resolve_in, ItemLocation, MAX_DIR_LEVELS, MAX_RELATIVE_PATH_BYTES};
 pub use slug::{slug, MAX_SLUG_LEN, RESERVED_NAME_SUFFIX};
-pub use write::{remove_stray_temp_files, sha256_file, sync_dir, write_atomic, TEMP_FILE_PREFIX};
+pub use write::{
+    remove_stray_temp_files, sha256_file, sync_dir, to_hex, write_atomic, TEMP_FILE_PREFIX,
+};
 
 /// Name of Wyrm's own state directory at the top of the output directory. No planned path
 /// ever uses it.

@@ -102,7 +102,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
 }
 
-fn to_hex(digest: &[u8]) -> String {
+/// Bytes as lowercase hex.
+pub fn to_hex(digest: &[u8]) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

@@ -82,6 +82,9 @@ impl Grid {
         events(&mut hub_args);
         let hub = java(&hub_args, logs.path().join("hub.log"));
         let url = format!("http://127.0.0.1:{hub_port}");
+        // The nodes run the chromedriver on PATH, as a user's Grid would.
+        let chromedriver = wyrm::browser::driver::find_on_path("chromedriver")
+            .expect("chromedriver on PATH (make test installs it)");
         let mut children = Vec::new();
         for n in 0..nodes {
             let mut args: Vec<String> = vec![
@@ -104,7 +107,7 @@ impl Grid {
                 "display-name=chromium".into(),
                 format!("max-sessions={sessions}"),
                 r#"stereotype={"browserName":"chrome"}"#.into(),
-                "webdriver-executable=/usr/bin/chromedriver".into(),
+                format!("webdriver-executable={}", chromedriver.display()),
             ];
             events(&mut args);
             children.push(Some(java(&args, logs.path().join(format!("node{n}.log")))));

@@ -134,6 +134,16 @@ behavior:
         self.wyrm(args).spawn().expect("wyrm starts")
     }
 
+    /// Waits (bounded) until at least `n` pages are written.
+    pub async fn wait_for_pages(&self, n: usize) {
+        wait_until(
+            &format!("{n} pages written"),
+            Duration::from_secs(120),
+            || self.written().len() >= n,
+        )
+        .await
+    }
+
     /// Every Markdown file in the output, relative path → content.
     pub fn written(&self) -> BTreeMap<PathBuf, String> {
         markdown_files(&self.output())
@@ -271,6 +281,36 @@ pub fn browser_processes(tag: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// Polls `ready` until it holds; fails the test, naming `what`, after `limit`.
+pub async fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (bounded by `limit`) for a spawned `wyrm` to exit and returns its output.
+pub async fn finish(child: Child, limit: Duration) -> Output {
+    tokio::time::timeout(limit, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("wyrm did not exit within {limit:?}"))
+        .expect("wait for wyrm")
+}
+
+/// Sends `signal` to process `pid` (a negative pid names a process group).
+pub fn send_signal(pid: i32, signal: i32) {
+    // SAFETY: kill(2) has no memory effects; tests only signal processes they started.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}
+
+/// Sends SIGINT to a spawned `wyrm`, as Ctrl-C would.
+pub fn interrupt(child: &Child) {
+    send_signal(child.id().expect("wyrm is running") as i32, libc::SIGINT);
 }
 
 /// Waits (bounded) until no tagged browser process is left. Fails the test if any remain.
