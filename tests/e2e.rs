@@ -238,6 +238,32 @@ async fn a_second_sigint_stops_at_once_and_still_ends_every_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_during_discovery_exits_130_and_ends_the_browsers() {
+    // The sidebar takes a minute to arrive, so the signal lands while Wyrm waits for it.
+    let h = Harness::start(DemoOptions {
+        sidebar_latency: Duration::from_secs(60),
+        ..DemoOptions::default()
+    })
+    .await;
+    let child = h.spawn(&[]).await;
+    wait_until("a browser", Duration::from_secs(60), || {
+        !support::browser_processes(&h.tag).is_empty()
+    })
+    .await;
+    interrupt(&child);
+    let output = finish(child, Duration::from_secs(30)).await;
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(130), "{out}");
+    assert!(
+        out.contains("Interrupted before the sidebar was read"),
+        "{out}"
+    );
+    h.assert_no_browsers_left("after SIGINT during discovery")
+        .await;
+    assert!(h.written().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_browser_says_how_to_install_it() {
     let h = Harness::start(DemoOptions::default()).await;
     let output = h
