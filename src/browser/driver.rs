@@ -193,9 +193,11 @@ pub fn record_group(state_dir: &Path, pgid: i32) {
     }
 }
 
-/// Forgets the record after a clean shutdown.
+/// Forgets the record after a clean shutdown, and the profiles folder once its sessions have
+/// removed their own profiles (a profile still in use keeps it).
 pub fn forget_group(state_dir: &Path) {
     let _ = std::fs::remove_file(state_dir.join(DRIVER_RECORD));
+    let _ = std::fs::remove_dir(state_dir.join(PROFILES_DIR));
 }
 
 /// Kills the browsers a dead earlier run left behind (found through its record) and removes
