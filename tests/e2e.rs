@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use support::{finish, interrupt, temp_files, text, wait_until, Harness};
 use wyrm::demo::{DemoOptions, Fault};
+use wyrm::journal::JournalState;
 
 /// The full scrape at concurrency 5, in the given session mode: every page, correct, bounded
 /// and really concurrent, progress per item, nothing left running.
@@ -331,15 +332,10 @@ async fn trailing_header_layout_is_scraped_too() {
     }
 }
 
-/// The attempts the journal records for `id` in its latest line about it.
-fn journal_attempts(h: &Harness, id: &str) -> Option<u64> {
-    let journal = std::fs::read_to_string(h.output().join(".wyrm/journal.jsonl")).ok()?;
-    journal
-        .lines()
-        .rev()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["id"] == id)
-        .and_then(|v| v["attempts"].as_u64())
+/// The attempts the journal records for `id` in its latest entry.
+fn journal_attempts(h: &Harness, id: &str) -> Option<u32> {
+    let journal = JournalState::load(&h.output().join(".wyrm")).ok()?;
+    journal.get(id).map(|entry| entry.attempts)
 }
 
 /// A portal that shows its first page before any click: clicking that item changes nothing, so

@@ -261,7 +261,12 @@ async fn run_inner(
         .debug
         .then(|| config.debug_settings.output_directory.join("pages"));
     let items_started = Instant::now();
-    let first_pass: HashSet<String> = plan.todo.iter().map(|w| w.item.id.clone()).collect();
+    // Only a cached structure can turn out stale and need a second pass that must skip these.
+    let first_pass: HashSet<String> = if from_cache {
+        plan.todo.iter().map(|w| w.item.id.clone()).collect()
+    } else {
+        HashSet::new()
+    };
     if shutdown.is_requested() {
         summary.interrupted = true;
         summary.not_started += plan.todo.len();
@@ -549,15 +554,18 @@ async fn scrape_all(
             progress.item_started();
             let started_at = journal::now_rfc3339();
             // A bug that panics on one item must fail that item, not lose it from the summary.
-            let attempt = AssertUnwindSafe(process(&pool, &work, &ctx, debug_dir.as_deref(), &retry, &mut task_shutdown)).catch_unwind();
+            let attempt = AssertUnwindSafe(process(
+                &pool,
+                &work,
+                &ctx,
+                debug_dir.as_deref(),
+                &retry,
+                &mut task_shutdown,
+            ))
+            .catch_unwind();
             let outcome = tokio::select! {
                 outcome = attempt => outcome.unwrap_or_else(|panic| {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    Outcome::Failed(failure(&work, 1, format!("internal error (panic): {what}"), false))
+                    Outcome::Failed(failure(&work, 1, panic_reason(panic.as_ref()), false))
                 }),
                 _ = hard_stop.reached(2) => return Outcome::Interrupted,
             };
@@ -566,7 +574,11 @@ async fn scrape_all(
                 Outcome::Scraped { location, .. } => location.as_deref(),
                 _ => None,
             };
-            progress.item_finished(&work.item.id, matches!(outcome, Outcome::Scraped { .. }), node);
+            progress.item_finished(
+                &work.item.id,
+                matches!(outcome, Outcome::Scraped { .. }),
+                node,
+            );
             drop(permit);
             outcome
         });
@@ -692,6 +704,16 @@ async fn process(
         }
     }
     Outcome::Failed(failure(work, attempts, last_error, false))
+}
+
+/// A failure reason from a panic's payload (a `&str` or `String` message, as `panic!` makes).
+fn panic_reason(payload: &(dyn std::any::Any + Send)) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("internal error (panic): {message}")
 }
 
 fn failure(work: &WorkItem, attempts: u32, reason: String, stale: bool) -> Failure {

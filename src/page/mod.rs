@@ -47,6 +47,15 @@ fn reported(errors: &[String]) -> String {
 }
 
 impl PageError {
+    /// The pane showed nothing new after the click, with what the page reported meanwhile.
+    fn never_updated(ctx: &PageContext, page_errors: Vec<String>) -> PageError {
+        PageError::PaneNeverUpdated {
+            selector: ctx.profile.content.clone(),
+            after: ctx.timeouts.content_wait,
+            page_errors,
+        }
+    }
+
     /// Whether the session is unusable afterwards.
     pub fn session_is_broken(&self) -> bool {
         match self {
@@ -117,11 +126,6 @@ pub async fn open_item(
     // The click left the pane exactly as it was: it may already hold what this item shows (a
     // portal that lands on this page, or a previous item with the same content). Show another
     // page first so the pane has something to change from, then click this item again.
-    let never_updated = |page_errors| PageError::PaneNeverUpdated {
-        selector: ctx.profile.content.clone(),
-        after: ctx.timeouts.content_wait,
-        page_errors,
-    };
     let other = lease
         .session()
         .execute(
@@ -130,11 +134,11 @@ pub async fn open_item(
         )
         .await?;
     let Some(other) = other.as_str() else {
-        return Err(never_updated(errors));
+        return Err(PageError::never_updated(ctx, errors));
     };
     tracing::debug!(id = %item.id, via = other, "the pane already showed this item's page; opening another item first");
     if let Shown::Unchanged(_) = show(lease, other, &[], ctx).await? {
-        return Err(never_updated(errors));
+        return Err(PageError::never_updated(ctx, errors));
     }
     match show(lease, &item.id, &menus, ctx).await? {
         Shown::Content(content) => Ok(content),
@@ -142,7 +146,7 @@ pub async fn open_item(
             // An alert still showing from the first click does not count as new the second time.
             let new: Vec<String> = again.into_iter().filter(|e| !errors.contains(e)).collect();
             errors.extend(new);
-            Err(never_updated(errors))
+            Err(PageError::never_updated(ctx, errors))
         }
     }
 }
@@ -242,11 +246,7 @@ fn finish(step: Value, id: &str, ctx: &PageContext, started: Instant) -> Result<
         return Ok(Shown::Unchanged(page_errors));
     }
     let Some(html) = step.get("html").and_then(Value::as_str) else {
-        return Err(PageError::PaneNeverUpdated {
-            selector: ctx.profile.content.clone(),
-            after: ctx.timeouts.content_wait,
-            page_errors,
-        });
+        return Err(PageError::never_updated(ctx, page_errors));
     };
     let click_to_content = step
         .get("contentMs")
